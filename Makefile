@@ -1,0 +1,38 @@
+# bottle: the host CLI and its backend plugins.
+
+GO      ?= go
+BIN     := bin
+PLUGINS := docker
+PROTO   := plugin/shared/proto/v1/backend.proto
+
+.PHONY: all build test e2e bench demo lint proto clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/bottle ./cmd/bottle
+	$(foreach p,$(PLUGINS),$(GO) build -o $(BIN)/bottle-plugin-$(p) ./plugins/$(p);)
+
+test: build
+	$(GO) test -count=1 ./...
+
+bench: build
+	$(GO) test -run '^$$' -bench . -benchtime 15x ./cmd/bottle
+
+demo: build
+	./scripts/demo.sh
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || \
+		{ gofmt -l $$(git ls-files '*.go'); echo 'gofmt: files above need formatting'; exit 1; }
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 ./...
+
+# Needs protoc, protoc-gen-go and protoc-gen-go-grpc on PATH; the
+# generated code is committed so a build needs none of them.
+proto:
+	protoc --go_out=. --go_opt=paths=source_relative \
+		--go-grpc_out=. --go-grpc_opt=paths=source_relative $(PROTO)
+
+clean:
+	rm -rf $(BIN)

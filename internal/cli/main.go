@@ -1,0 +1,81 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/bot-bottle/bottle/internal/pluginhost"
+	"github.com/bot-bottle/bottle/plugin/shared"
+	"github.com/bot-bottle/bottle/state"
+)
+
+// Exit codes. Scripts can tell a bad command line and an interrupt from
+// a failure.
+const (
+	exitOK          = 0
+	exitFailure     = 1
+	exitUsage       = 2
+	exitInterrupted = 130
+)
+
+// Main runs bottle with the process's arguments and returns its exit
+// code. An interrupt (Ctrl-C) or SIGTERM cancels the command's context,
+// which stops the plugin's work and leaves state as it was.
+func Main() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	f := NewFactory()
+	root := NewRootCmd(f)
+	root.SetArgs(os.Args[1:])
+	err := root.ExecuteContext(ctx)
+	return reportError(f.IO.ErrOut, err)
+}
+
+// reportError prints err for the user, with advice when there is some,
+// and maps it to an exit code. It is the one place that does either.
+func reportError(w io.Writer, err error) int {
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintf(w, "error: %s\n", err)
+	if advice := adviceFor(err); advice != "" {
+		fmt.Fprintf(w, "hint: %s\n", advice)
+	}
+
+	var usage usageError
+	switch {
+	case errors.As(err, &usage):
+		fmt.Fprintln(w, "run 'bottle --help' for usage")
+		return exitUsage
+	case errors.Is(err, shared.ErrCanceled):
+		return exitInterrupted
+	}
+	return exitFailure
+}
+
+// adviceFor finds advice for errors the host itself raises; plugins
+// attach theirs to the error.
+func adviceFor(err error) string {
+	if advice := shared.Advice(err); advice != "" {
+		return advice
+	}
+	var notFound *pluginhost.NotFoundError
+	switch {
+	case errors.As(err, &notFound):
+		return notFound.Advice()
+	case errors.Is(err, state.ErrNoBottle):
+		return "check the slug: each bottle has a directory in the state root " +
+			"(set " + state.EnvRoot + " to use another root)"
+	case errors.Is(err, state.ErrBusy):
+		return "wait for the other command to finish, then try again"
+	case errors.Is(err, pluginhost.ErrBadPlugin):
+		return "reinstall the plugin, or run with --log-level debug to see its output"
+	}
+	return ""
+}

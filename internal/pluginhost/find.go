@@ -1,0 +1,146 @@
+// Package pluginhost finds backend plugins on disk and starts them.
+// Finding runs nothing: a plugin process is started only for the
+// backend a command needs.
+package pluginhost
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// ExecutablePrefix starts the file name of every backend plugin:
+// bottle-plugin-<backend>.
+const ExecutablePrefix = "bottle-plugin-"
+
+// EnvPluginPath lists extra plugin directories, searched first.
+const EnvPluginPath = "BOTTLE_PLUGIN_PATH"
+
+// ErrNoPlugin means no plugin executable exists for a backend.
+var ErrNoPlugin = errors.New("no plugin found")
+
+// Finder searches directories, in order, for plugin executables.
+type Finder struct {
+	Dirs []string
+}
+
+// DefaultDirs returns the search order: each directory of
+// BOTTLE_PLUGIN_PATH, the directory of the bottle executable,
+// $XDG_DATA_HOME/bottle/plugins (default ~/.local/share/bottle/plugins),
+// then each directory of PATH.
+func DefaultDirs(getenv func(string) string, executable string) []string {
+	var dirs []string
+	dirs = append(dirs, filepath.SplitList(getenv(EnvPluginPath))...)
+	if executable != "" {
+		dirs = append(dirs, filepath.Dir(executable))
+	}
+	dirs = append(dirs, userPluginDir(getenv))
+	dirs = append(dirs, filepath.SplitList(getenv("PATH"))...)
+	return dedupe(dirs)
+}
+
+func userPluginDir(getenv func(string) string) string {
+	data := getenv("XDG_DATA_HOME")
+	if data == "" {
+		data = filepath.Join(getenv("HOME"), ".local", "share")
+	}
+	return filepath.Join(data, "bottle", "plugins")
+}
+
+// dedupe drops empty entries and repeats, keeping the first occurrence.
+func dedupe(dirs []string) []string {
+	seen := make(map[string]bool, len(dirs))
+	out := dirs[:0]
+	for _, d := range dirs {
+		if d == "" || seen[filepath.Clean(d)] {
+			continue
+		}
+		seen[filepath.Clean(d)] = true
+		out = append(out, d)
+	}
+	return out
+}
+
+// Plugin is a plugin executable found on disk.
+type Plugin struct {
+	Backend string
+	Path    string
+}
+
+// Find returns the first executable for the backend in search order.
+func (f Finder) Find(backend string) (Plugin, error) {
+	name := ExecutablePrefix + backend
+	for _, dir := range f.Dirs {
+		path := filepath.Join(dir, name)
+		if isExecutableFile(path) {
+			return Plugin{Backend: backend, Path: path}, nil
+		}
+	}
+	return Plugin{}, &NotFoundError{Backend: backend, Dirs: f.Dirs, Found: f.All()}
+}
+
+// All returns one plugin per backend, the first found in search order,
+// sorted by backend name.
+func (f Finder) All() []Plugin {
+	byBackend := map[string]Plugin{}
+	for _, dir := range f.Dirs {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			continue // a missing directory in a search path is normal
+		}
+		for _, e := range entries {
+			backend, ok := strings.CutPrefix(e.Name(), ExecutablePrefix)
+			path := filepath.Join(dir, e.Name())
+			if !ok || backend == "" || !isExecutableFile(path) {
+				continue
+			}
+			if _, seen := byBackend[backend]; !seen {
+				byBackend[backend] = Plugin{Backend: backend, Path: path}
+			}
+		}
+	}
+	plugins := make([]Plugin, 0, len(byBackend))
+	for _, p := range byBackend {
+		plugins = append(plugins, p)
+	}
+	sort.Slice(plugins, func(i, j int) bool { return plugins[i].Backend < plugins[j].Backend })
+	return plugins
+}
+
+func isExecutableFile(path string) bool {
+	info, err := os.Stat(path)
+	return err == nil && info.Mode().IsRegular() && info.Mode().Perm()&0o111 != 0
+}
+
+// NotFoundError says which backend had no plugin, where the search
+// looked, and which backends it did find.
+type NotFoundError struct {
+	Backend string
+	Dirs    []string
+	Found   []Plugin
+}
+
+func (e *NotFoundError) Error() string {
+	found := "none"
+	if len(e.Found) > 0 {
+		names := make([]string, len(e.Found))
+		for i, p := range e.Found {
+			names[i] = p.Backend
+		}
+		found = strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("no plugin for backend %q (plugins found: %s)", e.Backend, found)
+}
+
+func (e *NotFoundError) Unwrap() error { return ErrNoPlugin }
+
+// Advice says where to put the missing plugin.
+func (e *NotFoundError) Advice() string {
+	return fmt.Sprintf("install %s%s next to the bottle executable or in "+
+		"~/.local/share/bottle/plugins, or add its directory to %s; "+
+		"`bottle plugin list` shows what is installed",
+		ExecutablePrefix, e.Backend, EnvPluginPath)
+}

@@ -1,0 +1,108 @@
+package pluginhost
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+
+	"github.com/bot-bottle/bottle/plugin/shared"
+)
+
+// startTimeout bounds the wait for a plugin's handshake. A healthy
+// plugin answers in milliseconds; a slow disk or a loaded machine can
+// stretch that, a plugin that never answers cannot be waited on forever.
+const startTimeout = 20 * time.Second
+
+// ErrBadPlugin is wrapped by every error about a plugin that would not
+// start, answered something other than the handshake, or died.
+var ErrBadPlugin = errors.New("plugin failed")
+
+// Client is a running plugin process and its Backend.
+type Client struct {
+	shared.Backend
+	Plugin Plugin
+
+	client *plugin.Client
+	stderr *tailWriter
+}
+
+// Start runs the plugin and completes the go-plugin handshake over gRPC.
+// The plugin logs at logLevel; its lines reach log under its name.
+// Close the client when done.
+func Start(p Plugin, log hclog.Logger, logLevel string) (*Client, error) {
+	cmd := exec.Command(p.Path)
+	// The environment is passed whole here, not added by go-plugin, so
+	// that the log level set here is the one the plugin sees.
+	cmd.Env = append(os.Environ(), shared.EnvLogLevel+"="+logLevel)
+	stderr := newTailWriter(20)
+
+	client := plugin.NewClient(&plugin.ClientConfig{
+		HandshakeConfig:  shared.Handshake,
+		VersionedPlugins: shared.PluginSets(nil),
+		Cmd:              cmd,
+		SkipHostEnv:      true,
+		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		Logger:           log,
+		Stderr:           stderr,
+		StartTimeout:     startTimeout,
+	})
+	c := &Client{Plugin: p, client: client, stderr: stderr}
+
+	rpc, err := client.Client()
+	if err != nil {
+		client.Kill()
+		return nil, c.startError(err)
+	}
+	raw, err := rpc.Dispense(shared.PluginName)
+	if err != nil {
+		client.Kill()
+		return nil, fmt.Errorf("%w: %s: %w", ErrBadPlugin, p.Path, err)
+	}
+	c.Backend = raw.(shared.Backend)
+	return c, nil
+}
+
+// Close ends the plugin process.
+func (c *Client) Close() {
+	c.client.Kill()
+}
+
+// Explain turns an error from a call into a plugin into one a user can
+// act on: when the plugin process died during the call, the gRPC error
+// says little, so this names the plugin and shows its last words.
+func (c *Client) Explain(err error) error {
+	if err == nil || !c.client.Exited() {
+		return err
+	}
+	return fmt.Errorf("%w: %s exited during the call%s",
+		ErrBadPlugin, c.Plugin.Path, c.stderr.quoted())
+}
+
+// startError explains why the handshake failed, in the user's terms
+// rather than go-plugin's.
+func (c *Client) startError(err error) error {
+	msg := err.Error()
+	path := c.Plugin.Path
+	switch {
+	case strings.HasPrefix(msg, "Unrecognized remote plugin message:"):
+		first, _, _ := strings.Cut(strings.TrimPrefix(msg, "Unrecognized remote plugin message: "),
+			"\n")
+		return fmt.Errorf("%w: %s is not a bottle plugin: it printed %q instead of the handshake",
+			ErrBadPlugin, path, first)
+	case strings.Contains(msg, "exited before we could connect"):
+		return fmt.Errorf("%w: %s exited before the handshake%s",
+			ErrBadPlugin, path, c.stderr.quoted())
+	case strings.Contains(msg, "incompatible API version"):
+		return fmt.Errorf("%w: %s speaks another plugin protocol than this bottle (%d): %s",
+			ErrBadPlugin, path, shared.ProtocolVersion, msg)
+	case strings.Contains(msg, "timeout while waiting"):
+		return fmt.Errorf("%w: %s did not answer within %s", ErrBadPlugin, path, startTimeout)
+	}
+	return fmt.Errorf("%w: start %s: %w", ErrBadPlugin, path, err)
+}

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/distribution/reference"
+	"github.com/hashicorp/go-hclog"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
+
+	"github.com/bot-bottle/bottle/plugin/shared"
+)
+
+// version is this plugin's version, reported by Info.
+const version = "0.1.0"
+
+// Labels put on every committed image.
+const (
+	labelSlug        = "io.bot-bottle.slug"
+	labelCommittedAt = "io.bot-bottle.committed-at"
+)
+
+// engine is the part of the Docker Engine API client the backend uses.
+type engine interface {
+	ContainerInspect(ctx context.Context, id string, opts client.ContainerInspectOptions) (
+		client.ContainerInspectResult, error)
+	ContainerCommit(ctx context.Context, id string, opts client.ContainerCommitOptions) (
+		client.ContainerCommitResult, error)
+	Close() error
+}
+
+type backend struct {
+	log hclog.Logger
+	// connect opens a client to the engine; it runs per call, so Info
+	// works without an engine and a broken set-up fails the call that
+	// needs it with a clear error.
+	connect func() (engine, error)
+	now     func() time.Time
+}
+
+func newBackend(log hclog.Logger) shared.Backend {
+	return &backend{
+		log:     log,
+		connect: func() (engine, error) { return connectEngine(log, envLookup) },
+		now:     time.Now,
+	}
+}
+
+func (b *backend) Info(context.Context) (*shared.Info, error) {
+	return &shared.Info{
+		Name:         "docker",
+		Version:      version,
+		Capabilities: []string{shared.CapFreeze},
+	}, nil
+}
+
+// committedTag is the image a bottle is committed to.
+func committedTag(slug string) string {
+	return "bot-bottle-committed-" + slug + ":latest"
+}
+
+// Freeze commits the bottle's container to an image. The engine pauses
+// the container for the copy and lets it run on afterwards, so nothing
+// is asked of the user.
+func (b *backend) Freeze(ctx context.Context, req *shared.FreezeRequest) (
+	*shared.FreezeResult, error,
+) {
+	bottle := req.Bottle
+	tag := committedTag(bottle.Slug)
+	if _, err := reference.ParseNormalizedNamed(tag); err != nil {
+		return nil, shared.WithAdvice(
+			shared.Errorf(shared.ErrInvalidArgument, "name image %s: %w", tag, err),
+			"docker image names are lowercase; rename the bottle with a lowercase slug")
+	}
+
+	eng, err := b.connect()
+	if err != nil {
+		return nil, err
+	}
+	defer eng.Close()
+
+	inspected, err := eng.ContainerInspect(ctx, bottle.Name, client.ContainerInspectOptions{})
+	if err != nil {
+		return nil, classify(err, "find container "+bottle.Name)
+	}
+	b.log.Debug("committing container", "container", bottle.Name, "image", tag,
+		"state", containerState(inspected.Container))
+
+	committed, err := eng.ContainerCommit(ctx, bottle.Name, client.ContainerCommitOptions{
+		Reference: tag,
+		Author:    "bottle",
+		Comment:   "bottle commit " + bottle.Slug,
+		Changes: []string{
+			fmt.Sprintf("LABEL %s=%q", labelSlug, bottle.Slug),
+			fmt.Sprintf("LABEL %s=%q", labelCommittedAt,
+				b.now().UTC().Format(time.RFC3339)),
+		},
+	})
+	if err != nil {
+		return nil, classify(err, "commit container "+bottle.Name)
+	}
+	b.log.Info("committed container", "container", bottle.Name, "image", tag,
+		"image_id", committed.ID)
+
+	return &shared.FreezeResult{
+		Artifact:   tag,
+		ArtifactID: committed.ID,
+		ExportHint: fmt.Sprintf("docker image save -o %s.tar %s", bottle.Slug, tag),
+		Warnings:   mountWarnings(inspected.Container.Mounts),
+	}, nil
+}
+
+func containerState(c container.InspectResponse) string {
+	if c.State == nil {
+		return "unknown"
+	}
+	return string(c.State.Status)
+}
+
+// mountWarnings tells the user which data stayed outside the image:
+// docker commit copies the container's own filesystem only.
+func mountWarnings(mounts []container.MountPoint) []string {
+	if len(mounts) == 0 {
+		return nil
+	}
+	var parts []string
+	for _, m := range mounts {
+		from := m.Source
+		if m.Type == "volume" {
+			from = "volume " + m.Name
+		}
+		parts = append(parts, fmt.Sprintf("%s (%s)", m.Destination, from))
+	}
+	return []string{"mounts are not part of the image, so their data is not in it: " +
+		strings.Join(parts, ", ")}
+}
