@@ -49,8 +49,14 @@ func Start(p Plugin, log hclog.Logger, logLevel string) (*Client, error) {
 		SkipHostEnv:      true,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		Logger:           log,
-		Stderr:           stderr,
-		StartTimeout:     startTimeout,
+		// Lines the plugin writes to its stderr file are logs or a crash
+		// report; what it writes to os.Stdout and os.Stderr after the
+		// handshake arrives through go-plugin's stdio stream. All of it
+		// is kept for error messages.
+		Stderr:       stderr,
+		SyncStdout:   stderr,
+		SyncStderr:   stderr,
+		StartTimeout: startTimeout,
 	})
 	c := &Client{Plugin: p, client: client, stderr: stderr}
 
@@ -73,13 +79,24 @@ func (c *Client) Close() {
 	c.client.Kill()
 }
 
+// exitWait bounds the wait for a plugin whose connection broke to be
+// seen as exited; the two events race by a few milliseconds.
+const exitWait = 2 * time.Second
+
 // Explain turns an error from a call into a plugin into one a user can
 // act on: when the plugin process died during the call, the gRPC error
 // says little, so this names the plugin and shows its last words.
 func (c *Client) Explain(err error) error {
-	if err == nil || !c.client.Exited() {
+	if !errors.Is(err, shared.ErrConnectionLost) {
 		return err
 	}
+	for deadline := time.Now().Add(exitWait); !c.client.Exited(); {
+		if time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	c.client.Kill() // returns once the plugin's stderr is read to the end
 	return fmt.Errorf("%w: %s exited during the call%s",
 		ErrBadPlugin, c.Plugin.Path, c.stderr.quoted())
 }
@@ -90,14 +107,15 @@ func (c *Client) startError(err error) error {
 	msg := err.Error()
 	path := c.Plugin.Path
 	switch {
+	case strings.Contains(msg, "exited before we could connect"),
+		strings.Contains(msg, "Failed to read any lines from plugin's stdout"):
+		return fmt.Errorf("%w: %s exited before the handshake%s",
+			ErrBadPlugin, path, c.stderr.quoted())
 	case strings.HasPrefix(msg, "Unrecognized remote plugin message:"):
 		first, _, _ := strings.Cut(strings.TrimPrefix(msg, "Unrecognized remote plugin message: "),
 			"\n")
 		return fmt.Errorf("%w: %s is not a bottle plugin: it printed %q instead of the handshake",
 			ErrBadPlugin, path, first)
-	case strings.Contains(msg, "exited before we could connect"):
-		return fmt.Errorf("%w: %s exited before the handshake%s",
-			ErrBadPlugin, path, c.stderr.quoted())
 	case strings.Contains(msg, "incompatible API version"):
 		return fmt.Errorf("%w: %s speaks another plugin protocol than this bottle (%d): %s",
 			ErrBadPlugin, path, shared.ProtocolVersion, msg)

@@ -118,11 +118,11 @@ func toStatus(err error) error {
 			code = cc.code
 		}
 	}
+	// The detail rides on every error, even without advice: its absence
+	// marks a status that the gRPC transport made up, not the peer.
 	st := status.New(code, err.Error())
-	if advice := Advice(err); advice != "" {
-		if detailed, derr := st.WithDetails(&pluginv1.ErrorDetail{Advice: advice}); derr == nil {
-			st = detailed
-		}
+	if detailed, derr := st.WithDetails(&pluginv1.ErrorDetail{Advice: Advice(err)}); derr == nil {
+		st = detailed
 	}
 	return st.Err()
 }
@@ -141,13 +141,23 @@ func fromStatus(err error) error {
 		}
 	}
 	out := newClassified(class, errors.New(st.Message()), "")
+	fromPeer := false
 	for _, d := range st.Details() {
 		if detail, ok := d.(*pluginv1.ErrorDetail); ok {
 			out.advice = detail.Advice
+			fromPeer = true
 		}
+	}
+	if !fromPeer && st.Code() == codes.Unavailable {
+		out.err = fmt.Errorf("%w: %s", ErrConnectionLost, st.Message())
 	}
 	return out
 }
+
+// ErrConnectionLost marks a call that failed because the connection to
+// the other process broke, typically because that process died. It
+// comes with class ErrUnavailable.
+var ErrConnectionLost = errors.New("connection to plugin lost")
 
 // errUnclassified stands in for a missing class so Unwrap never yields
 // nil; it matches no exported class.

@@ -1,0 +1,91 @@
+package main_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/bot-bottle/bottle/plugin/shared"
+)
+
+// The test binary doubles as a misbehaving or scripted plugin: started
+// with envFakePlugin set, TestMain serves a fakeBackend in that mode.
+const (
+	envFakePlugin = "BOTTLE_TEST_FAKE_PLUGIN"
+	// envFakeMarker names a file the fake creates once Freeze is running.
+	envFakeMarker = "BOTTLE_TEST_FAKE_MARKER"
+)
+
+// Modes of the fake plugin.
+const (
+	fakeHang  = "hang"  // Freeze waits until cancelled
+	fakeCrash = "crash" // Freeze kills the plugin process
+	fakeAsk   = "ask"   // Freeze asks the user, then succeeds or is declined
+)
+
+type fakeBackend struct{ mode string }
+
+func serveFakePlugin(mode string) {
+	shared.Serve(func(hclog.Logger) shared.Backend { return &fakeBackend{mode: mode} })
+}
+
+func (f *fakeBackend) Info(context.Context) (*shared.Info, error) {
+	return &shared.Info{Name: "fake", Version: "0", Capabilities: []string{shared.CapFreeze}}, nil
+}
+
+func (f *fakeBackend) Freeze(ctx context.Context, req *shared.FreezeRequest) (
+	*shared.FreezeResult, error,
+) {
+	if marker := os.Getenv(envFakeMarker); marker != "" {
+		os.WriteFile(marker, nil, 0o644)
+	}
+	switch f.mode {
+	case fakeHang:
+		<-ctx.Done()
+		return nil, shared.Errorf(shared.ErrCanceled, "freeze %s: %w", req.Bottle.Name, ctx.Err())
+	case fakeCrash:
+		panic("fake plugin: out of cheese")
+	case fakeAsk:
+		yes, err := req.Prompter.Confirm(ctx, "stop "+req.Bottle.Name+"? the agent's session will end")
+		if err != nil {
+			return nil, err
+		}
+		if !yes {
+			return nil, shared.Errorf(shared.ErrDeclined, "user declined")
+		}
+	}
+	return &shared.FreezeResult{
+		Artifact:   "fake-artifact-" + req.Bottle.Slug,
+		ExportHint: "cp fake " + req.Bottle.Slug + ".fake",
+		Warnings:   []string{"fake warning"},
+		Notes:      []string{"fake note"},
+	}, nil
+}
+
+// installFakePlugin makes the test binary the plugin for backend in a
+// directory of its own, and points the sandbox's plugin path there.
+func (s *sandbox) installFakePlugin(backend string) {
+	s.t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	dir := s.t.TempDir()
+	if err := os.Symlink(exe, filepath.Join(dir, "bottle-plugin-"+backend)); err != nil {
+		s.t.Fatal(err)
+	}
+	s.pluginPath = dir
+}
+
+// installScriptPlugin installs a shell script as the plugin for backend.
+func (s *sandbox) installScriptPlugin(backend, script string) {
+	s.t.Helper()
+	dir := s.t.TempDir()
+	path := filepath.Join(dir, "bottle-plugin-"+backend)
+	if err := os.WriteFile(path, []byte("#!/bin/sh\n"+script+"\n"), 0o755); err != nil {
+		s.t.Fatal(err)
+	}
+	s.pluginPath = dir
+}
