@@ -17,7 +17,7 @@ test: build
 	$(GO) test -count=1 ./...
 
 bench: build
-	$(GO) test -run '^$$' -bench . -benchtime 15x ./cmd/bottle
+	$(GO) test -run '^$$' -bench . -benchtime 21x ./cmd/bottle
 
 demo: build
 	./scripts/demo.sh
@@ -26,7 +26,7 @@ lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || \
 		{ gofmt -l $$(git ls-files '*.go'); echo 'gofmt: files above need formatting'; exit 1; }
 	$(GO) vet ./...
-	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 # Needs protoc, protoc-gen-go and protoc-gen-go-grpc on PATH; the
 # generated code is committed so a build needs none of them.

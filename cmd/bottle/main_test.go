@@ -71,13 +71,13 @@ func buildBinaries(dir string) error {
 // sandbox is one test's world: a state root, plugin directories and a
 // home of its own.
 type sandbox struct {
-	t          *testing.T
+	t          testing.TB
 	stateRoot  string
 	pluginPath string
 	env        []string
 }
 
-func newSandbox(t *testing.T) *sandbox {
+func newSandbox(t testing.TB) *sandbox {
 	t.Helper()
 	home := t.TempDir()
 	s := &sandbox{t: t, stateRoot: t.TempDir(), pluginPath: bins.plugins}
@@ -148,7 +148,7 @@ func (s *sandbox) newBottleState(slug, metadata string) string {
 
 // snapshot maps every path under dir to its content, to prove that a
 // failed command changed nothing.
-func snapshot(t *testing.T, dir string) map[string]string {
+func snapshot(t testing.TB, dir string) map[string]string {
 	t.Helper()
 	files := map[string]string{}
 	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
@@ -165,7 +165,7 @@ func snapshot(t *testing.T, dir string) map[string]string {
 	return files
 }
 
-func assertUnchanged(t *testing.T, dir string, before map[string]string) {
+func assertUnchanged(t testing.TB, dir string, before map[string]string) {
 	t.Helper()
 	after := snapshot(t, dir)
 	if fmt.Sprint(after) != fmt.Sprint(before) {
@@ -173,14 +173,14 @@ func assertUnchanged(t *testing.T, dir string, before map[string]string) {
 	}
 }
 
-func mustMkdir(t *testing.T, dir string) {
+func mustMkdir(t testing.TB, dir string) {
 	t.Helper()
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func mustWrite(t *testing.T, path, content string) {
+func mustWrite(t testing.TB, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
@@ -196,7 +196,7 @@ func randomSlug(prefix string) string {
 	return prefix + "-" + string(b)
 }
 
-func assertContains(t *testing.T, what, got string, wants ...string) {
+func assertContains(t testing.TB, what, got string, wants ...string) {
 	t.Helper()
 	for _, want := range wants {
 		if !strings.Contains(got, want) {
@@ -206,7 +206,7 @@ func assertContains(t *testing.T, what, got string, wants ...string) {
 }
 
 // docker runs the docker CLI and returns its trimmed stdout.
-func docker(t *testing.T, args ...string) string {
+func docker(t testing.TB, args ...string) string {
 	t.Helper()
 	out, err := exec.Command("docker", args...).Output()
 	if err != nil {
@@ -227,7 +227,7 @@ var dockerCheck struct {
 // requireDocker skips the test when no Docker engine answers, or fails
 // it when BOTTLE_TEST_REQUIRE_DOCKER is set. It also builds the test
 // image, once.
-func requireDocker(t *testing.T) {
+func requireDocker(t testing.TB) {
 	t.Helper()
 	dockerCheck.once.Do(func() {
 		out, err := exec.Command("docker", "version", "--format", "{{.Server.Version}}").
@@ -273,7 +273,7 @@ func importAgentImage() error {
 
 // startBottle runs a container named as the launcher names it, whose
 // agent writes a file and keeps running. It is removed after the test.
-func startBottle(t *testing.T, slug string, runArgs ...string) string {
+func startBottle(t testing.TB, slug string, runArgs ...string) string {
 	t.Helper()
 	name := "bot-bottle-" + slug
 	args := append([]string{"run", "-d", "--name", name}, runArgs...)
@@ -281,13 +281,21 @@ func startBottle(t *testing.T, slug string, runArgs ...string) string {
 	docker(t, args...)
 	t.Cleanup(func() {
 		exec.Command("docker", "rm", "-f", name).Run()
-		exec.Command("docker", "image", "rm", "-f", committedTag(slug)).Run()
+		removeImages(slug)
 	})
 	waitForFile(t, name, "/work/hello.txt")
 	return name
 }
 
-func waitForFile(t *testing.T, container, path string) {
+// removeImages removes the bottle's committed image and the ones that
+// later commits left untagged, all found by the slug label.
+func removeImages(slug string) {
+	exec.Command("docker", "image", "rm", "-f", committedTag(slug)).Run()
+	exec.Command("docker", "image", "prune", "-f",
+		"--filter", "label=io.bot-bottle.slug="+slug).Run()
+}
+
+func waitForFile(t testing.TB, container, path string) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {

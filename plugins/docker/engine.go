@@ -23,15 +23,15 @@ func envLookup(key string) string { return os.Getenv(key) }
 
 // connectEngine opens a client to the engine the docker CLI would use:
 // DOCKER_HOST (with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH) when set,
-// else the current docker context, else the default socket. The API
-// version is negotiated, so engines from 20.10 (API 1.41) on work.
+// else the current docker context, else the default socket. The client
+// negotiates the API version, so engines from 20.10 (API 1.41) on work.
 func connectEngine(log hclog.Logger, env func(string) string) (engine, error) {
 	opts, where, err := endpointOptions(env)
 	if err != nil {
 		return nil, err
 	}
 	log.Debug("connecting to docker engine", "endpoint", where)
-	c, err := client.New(append(opts, client.WithAPIVersionNegotiation())...)
+	c, err := client.New(opts...)
 	if err != nil {
 		return nil, shared.WithAdvice(
 			shared.Errorf(shared.ErrInvalidArgument, "set up docker client: %w", err),
