@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bot-bottle/bottle/internal/testbottle"
 	"github.com/bot-bottle/bottle/state"
 )
 
@@ -91,6 +92,31 @@ func TestCommitDockerTwiceReplacesTheRecord(t *testing.T) {
 	}
 }
 
+func TestCommitDockerFollowsTheCurrentContext(t *testing.T) {
+	requireDocker(t)
+	if os.Getenv("DOCKER_HOST") != "" || os.Getenv("DOCKER_CONTEXT") != "" {
+		t.Skip("the engine is chosen by DOCKER_HOST or DOCKER_CONTEXT here")
+	}
+	s := newSandbox(t)
+	slug := randomSlug("e2e")
+	startBottle(t, slug)
+	s.newBottleState(slug, pythonMetadata(slug, "docker"))
+	config := t.TempDir()
+	host := docker(t, "context", "inspect", "--format", "{{.Endpoints.docker.Host}}")
+	if err := testbottle.WriteDockerContext(config, "e2e", host); err != nil {
+		t.Fatal(err)
+	}
+	mustWrite(t, filepath.Join(config, "config.json"), `{"currentContext": "e2e"}`)
+
+	res := s.bottle([]string{"DOCKER_CONFIG=" + config, "BOTTLE_LOG_LEVEL=debug"},
+		"commit", slug)
+
+	if res.code != 0 {
+		t.Fatalf("exit code %d:\n%s", res.code, res.stderr)
+	}
+	assertContains(t, "debug log", res.stderr, `endpoint="docker context e2e"`)
+}
+
 func TestCommitDockerWarnsAboutMounts(t *testing.T) {
 	requireDocker(t)
 	s := newSandbox(t)
@@ -130,6 +156,19 @@ func TestCommitFailures(t *testing.T) {
 		},
 		wantCode:   1,
 		wantStderr: []string{"dead.sock", "hint: start the Docker engine"},
+	}, {
+		name: "docker context with no engine behind it",
+		setup: func(s *sandbox, _ string) []string {
+			config := s.t.TempDir()
+			dead := "unix://" + filepath.Join(s.t.TempDir(), "ctx.sock")
+			if err := testbottle.WriteDockerContext(config, "elsewhere", dead); err != nil {
+				s.t.Fatal(err)
+			}
+			return []string{"DOCKER_HOST=", "DOCKER_CONFIG=" + config,
+				"DOCKER_CONTEXT=elsewhere"}
+		},
+		wantCode:   1,
+		wantStderr: []string{"ctx.sock", "hint: start the Docker engine"},
 	}, {
 		name:       "unknown slug",
 		slug:       "never-launched",

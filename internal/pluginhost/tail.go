@@ -40,6 +40,7 @@ func (t *tailWriter) quoted() string {
 	lines := t.lines
 	if t.partial != "" {
 		lines = append(lines[:len(lines):len(lines)], t.partial)
+		lines = lines[max(0, len(lines)-t.max):]
 	}
 	if len(lines) == 0 {
 		return " (it printed nothing on stderr)"
