@@ -303,11 +303,14 @@ func TestCommitInterruptedLeavesStateAlone(t *testing.T) {
 		envFakePlugin + "=" + fakeHang, envFakeMarker + "=" + marker}, "commit", slug)
 	var stderr syncBuffer
 	cmd.Stderr = &stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	waitForPath(t, marker)
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+	// Ctrl-C in a terminal signals the whole process group, the plugin
+	// included; the host must still be the one that winds things up.
+	if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
 	cmd.Wait()
