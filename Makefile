@@ -2,7 +2,7 @@
 
 GO      ?= go
 BIN     := bin
-PLUGINS := docker
+PLUGINS := docker macos-container smolmachines
 PROTO   := plugin/shared/proto/v1/backend.proto
 
 .PHONY: all build test e2e bench demo lint proto clean
@@ -10,14 +10,14 @@ PROTO   := plugin/shared/proto/v1/backend.proto
 all: build
 
 build:
-	$(GO) build -o $(BIN)/bottle ./cmd/bottle
+	$(GO) build -o $(BIN)/bottle ./plugins/docker
 	$(foreach p,$(PLUGINS),$(GO) build -o $(BIN)/bottle-plugin-$(p) ./plugins/$(p);)
 
 test: build
 	$(GO) test -count=1 ./...
 
 bench: build
-	$(GO) test -run '^$$' -bench . -benchtime 21x ./cmd/bottle
+	$(GO) test -run '^$$' -bench . -benchtime 21x ./plugins/docker
 
 demo: build
 	./scripts/demo.sh

@@ -3,7 +3,6 @@ package main_test
 import (
 	"context"
 	"os"
-	"path/filepath"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -62,30 +61,4 @@ func (f *fakeBackend) Freeze(ctx context.Context, req *shared.FreezeRequest) (
 		Warnings:   []string{"fake warning"},
 		Notes:      []string{"fake note"},
 	}, nil
-}
-
-// installFakePlugin makes the test binary the plugin for backend in a
-// directory of its own, and points the sandbox's plugin path there.
-func (s *sandbox) installFakePlugin(backend string) {
-	s.t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	dir := s.t.TempDir()
-	if err := os.Symlink(exe, filepath.Join(dir, "bottle-plugin-"+backend)); err != nil {
-		s.t.Fatal(err)
-	}
-	s.pluginPath = dir
-}
-
-// installScriptPlugin installs a shell script as the plugin for backend.
-func (s *sandbox) installScriptPlugin(backend, script string) {
-	s.t.Helper()
-	dir := s.t.TempDir()
-	path := filepath.Join(dir, "bottle-plugin-"+backend)
-	if err := os.WriteFile(path, []byte("#!/bin/sh\n"+script+"\n"), 0o755); err != nil {
-		s.t.Fatal(err)
-	}
-	s.pluginPath = dir
 }

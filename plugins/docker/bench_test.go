@@ -1,4 +1,4 @@
-package main_test
+package main
 
 import (
 	"fmt"
@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/bot-bottle/bottle/internal/e2e"
 )
 
 // BenchmarkCommitOverhead measures what bottle adds to the backend's own
@@ -16,11 +18,11 @@ import (
 // the median of the per-pair differences, the ratio of the medians and
 // bottle's peak resident memory. Targets: at most 25 ms and 30 MiB.
 //
-//	make bench    (or: go test -run '^$' -bench . -benchtime 21x ./cmd/bottle)
+//	make bench    (or: go test -run '^$' -bench . -benchtime 21x ./plugins/docker)
 func BenchmarkCommitOverhead(b *testing.B) {
 	requireDocker(b)
-	s := newSandbox(b)
-	slug := randomSlug("bench")
+	s := e2e.NewSandbox(b, bins)
+	slug := e2e.RandomSlug("bench")
 	name := "bot-bottle-" + slug
 	if out, err := exec.Command("docker", "run", "-d", "--name", name, agentImage,
 		"write", "/work/hello.txt", "bench").CombinedOutput(); err != nil {
@@ -29,13 +31,13 @@ func BenchmarkCommitOverhead(b *testing.B) {
 	defer exec.Command("docker", "rm", "-f", name).Run()
 	defer removeImages(slug) // the bare commits carry the same label
 
-	s.newBottleState(slug, pythonMetadata(slug, "docker"))
+	s.NewBottleState(slug, e2e.PythonMetadata(slug, "docker"))
 
 	bare := func() *exec.Cmd {
-		return exec.Command("docker", "commit", "-c", "LABEL io.bot-bottle.slug="+slug,
+		return exec.Command("docker", "commit", "-c", "LABEL "+labelSlug+"="+slug,
 			name, "bottle-bench-bare:latest")
 	}
-	viaBottle := func() *exec.Cmd { return s.command(b.Context(), nil, "commit", slug) }
+	viaBottle := func() *exec.Cmd { return s.Command(b.Context(), nil, "commit", slug) }
 
 	var bareTimes, bottleTimes, diffs []time.Duration
 	var peakRSS int64

@@ -1,0 +1,265 @@
+package main
+
+// A fake of the smolvm CLI (modelled on smolvm 1.12), built into this
+// package's test binary: run under the name "smolvm" (a symlink placed
+// first on PATH), the test binary behaves as smolvm does for the
+// commands the plugin uses. Machines live in a JSON file under
+// $FAKE_SMOLVM_HOME; every invocation is appended to calls.log there.
+//
+// Modelled: machine states (created, running, stopped, failed,
+// unreachable, frozen) and how stop, start and pack change them; the
+// launcher and .smolmachine files pack writes; the documented messages,
+// with their "Error: " prefix on stderr, and exit codes (0, 1, and 2 for
+// usage errors). $FAKE_SMOLVM_FAIL, a comma-separated list, makes steps
+// fail as the real tool can: "ls", "stop", "start", "pack", or
+// "pack-disk-full" (half an artifact written, then ENOSPC).
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+const (
+	envFakeHome = "FAKE_SMOLVM_HOME"
+	envFakeFail = "FAKE_SMOLVM_FAIL"
+	fakeVersion = "smolvm 1.12.0"
+)
+
+// fakeMachine is one VM. Disk stands for the VM's disk: pack copies it
+// into the artifact, so tests can tell which VM an artifact came from.
+type fakeMachine struct {
+	Name   string `json:"name"`
+	State  string `json:"state"`
+	PID    int    `json:"pid,omitempty"`
+	Mounts int    `json:"mounts"`
+	Disk   string `json:"disk"`
+}
+
+// fakeSmolvm runs one smolvm command and returns its exit code.
+func fakeSmolvm(args []string) int {
+	home := os.Getenv(envFakeHome)
+	logCall(home, args)
+	machines, err := loadMachines(home)
+	if err != nil {
+		return fail("config operation failed: open database: %v", err)
+	}
+	code := dispatch(machines, args)
+	if err := saveMachines(home, machines); err != nil {
+		return fail("config operation failed: save database: %v", err)
+	}
+	return code
+}
+
+func dispatch(machines map[string]*fakeMachine, args []string) int {
+	cmd := strings.Join(firstN(args, 2), " ")
+	switch {
+	case len(args) == 1 && args[0] == "--version":
+		fmt.Println(fakeVersion)
+		return 0
+	case cmd == "machine ls":
+		return fakeList(machines, args[2:])
+	case cmd == "machine stop":
+		return fakeStop(machines, flag(args, "--name"))
+	case cmd == "machine start":
+		return fakeStart(machines, flag(args, "--name"))
+	case cmd == "pack create":
+		return fakePack(machines, flag(args, "--from-vm"), flag(args, "-o"))
+	}
+	fmt.Fprintf(os.Stderr, "error: unrecognized subcommand '%s'\n\nUsage: smolvm <COMMAND>\n",
+		strings.Join(args, " "))
+	return 2
+}
+
+func fakeList(machines map[string]*fakeMachine, rest []string) int {
+	if failing("ls") {
+		return fail("config operation failed: open database: database is locked")
+	}
+	if !slices.Contains(rest, "--json") {
+		fmt.Println("NAME STATE")
+	}
+	type record struct {
+		Name       string   `json:"name"`
+		State      string   `json:"state"`
+		CPUs       int      `json:"cpus"`
+		MemoryMiB  int      `json:"memory_mib"`
+		PID        *int     `json:"pid"`
+		Mounts     int      `json:"mounts"`
+		Ports      int      `json:"ports"`
+		CreatedAt  int64    `json:"created_at"`
+		Image      string   `json:"image"`
+		Entrypoint []string `json:"entrypoint"`
+		Cmd        []string `json:"cmd"`
+		Ephemeral  bool     `json:"ephemeral"`
+		Network    bool     `json:"network"`
+	}
+	records := []record{}
+	for _, name := range sortedNames(machines) {
+		m := machines[name]
+		r := record{Name: m.Name, State: m.State, CPUs: 4, MemoryMiB: 8192, Mounts: m.Mounts,
+			CreatedAt: 1767225600, Image: "alpine:latest", Entrypoint: []string{},
+			Cmd: []string{}, Network: true}
+		if m.PID != 0 {
+			r.PID = &m.PID
+		}
+		records = append(records, r)
+	}
+	out, _ := json.MarshalIndent(records, "", "  ")
+	fmt.Println(string(out))
+	return 0
+}
+
+func fakeStop(machines map[string]*fakeMachine, name string) int {
+	m, ok := machines[name]
+	if !ok {
+		return fail("vm not found: %s", name)
+	}
+	if failing("stop") {
+		return fail("agent operation failed: stop: timed out waiting for VM to stop")
+	}
+	switch m.State {
+	case "running":
+		fmt.Printf("Stopping machine '%s'...\n", name)
+	case "unreachable":
+		fmt.Printf("Machine '%s' is unreachable (PID %d alive but agent unresponsive); "+
+			"cleaning up.\n", name, m.PID)
+	default:
+		fmt.Printf("Machine '%s' is not running (state: %s)\n", name, m.State)
+		return 0
+	}
+	m.State, m.PID = "stopped", 0
+	fmt.Printf("Stopped machine: %s\n", name)
+	return 0
+}
+
+func fakeStart(machines map[string]*fakeMachine, name string) int {
+	m, ok := machines[name]
+	if !ok {
+		return fail("vm not found: %s", name)
+	}
+	if failing("start") {
+		return fail("agent operation failed: start: kernel panic in guest")
+	}
+	switch m.State {
+	case "running":
+		fmt.Printf("Machine '%s' already running (PID: %d)\n", name, m.PID)
+		return 0
+	case "frozen":
+		return fail("agent operation failed: start: machine '%s' is frozen", name)
+	}
+	fmt.Fprintf(os.Stderr, "Starting machine '%s'...\n", name)
+	m.State, m.PID = "running", 4242
+	fmt.Printf("Machine '%s' running (PID: %d)\n", name, m.PID)
+	return 0
+}
+
+func fakePack(machines map[string]*fakeMachine, name, out string) int {
+	if out == "" || name == "" {
+		fmt.Fprintln(os.Stderr, "error: the following required arguments were not provided:\n"+
+			"  --output <OUTPUT>")
+		return 2
+	}
+	if strings.HasSuffix(out, ".smolmachine") {
+		return fail("invalid output path '%s': give the launcher path without the "+
+			".smolmachine extension; the .smolmachine file is written next to it", out)
+	}
+	m, ok := machines[name]
+	switch {
+	case !ok:
+		return fail("agent operation failed: pack from VM: VM '%s' not found", name)
+	case m.State == "running" || m.State == "unreachable":
+		return fail("agent operation failed: pack from VM: VM '%s' is running. "+
+			"Stop it first with: smolvm machine stop --name %s", name, name)
+	case m.State == "created":
+		return fail("agent operation failed: pack from VM: overlay disk not found at "+
+			"/var/lib/smolvm/%s/overlay.qcow2. The VM may not have been started yet.", name)
+	}
+	return writePack(m, out)
+}
+
+func writePack(m *fakeMachine, out string) int {
+	fmt.Printf("Packing VM '%s' snapshot...\nCollecting runtime libraries...\n", m.Name)
+	artifact := "SMOLMACHINE v1\nvm=" + m.Name + "\ndisk=" + m.Disk + "\n"
+	switch {
+	case failing("pack"):
+		return fail("agent operation failed: pack from VM: qemu-img convert failed")
+	case failing("pack-disk-full"):
+		os.WriteFile(out+".smolmachine", []byte(artifact[:len(artifact)/2]), 0o644)
+		return fail("agent operation failed: pack from VM: write assets: " +
+			"No space left on device (os error 28)")
+	}
+	launcher := "#!/bin/sh\nexec smolvm machine run --from \"$0.smolmachine\" \"$@\"\n"
+	if err := os.WriteFile(out, []byte(launcher), 0o755); err != nil {
+		return fail("pack: %v", err)
+	}
+	if err := os.WriteFile(out+".smolmachine", []byte(artifact), 0o644); err != nil {
+		return fail("pack: %v", err)
+	}
+	fmt.Printf("Packed: %s (stub: 1KB, total: 1KB)\nAssets: %s.smolmachine (1KB compressed)\n\n"+
+		"Run with: %s\nNote: Keep the .smolmachine file alongside the binary\n", out, out, out)
+	return 0
+}
+
+func failing(step string) bool {
+	return slices.Contains(strings.Split(os.Getenv(envFakeFail), ","), step)
+}
+
+func fail(format string, args ...any) int {
+	fmt.Fprintf(os.Stderr, "Error: "+format+"\n", args...)
+	return 1
+}
+
+func flag(args []string, name string) string {
+	for i, a := range args {
+		if a == name && i+1 < len(args) {
+			return args[i+1]
+		}
+	}
+	return ""
+}
+
+func firstN(args []string, n int) []string {
+	return args[:min(n, len(args))]
+}
+
+func sortedNames(machines map[string]*fakeMachine) []string {
+	var names []string
+	for name := range machines {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+func logCall(home string, args []string) {
+	f, err := os.OpenFile(filepath.Join(home, "calls.log"),
+		os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	fmt.Fprintln(f, "smolvm "+strings.Join(args, " "))
+}
+
+func loadMachines(home string) (map[string]*fakeMachine, error) {
+	machines := map[string]*fakeMachine{}
+	data, err := os.ReadFile(filepath.Join(home, "machines.json"))
+	if os.IsNotExist(err) {
+		return machines, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return machines, json.Unmarshal(data, &machines)
+}
+
+func saveMachines(home string, machines map[string]*fakeMachine) error {
+	data, err := json.MarshalIndent(machines, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(home, "machines.json"), data, 0o644)
+}
