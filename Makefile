@@ -10,7 +10,7 @@ PROTO   := plugin/shared/proto/v1/backend.proto
 all: build
 
 build:
-	$(GO) build -o $(BIN)/bottle ./plugins/docker
+	$(GO) build -o $(BIN)/bottle ./cmd/bottle
 	$(foreach p,$(PLUGINS),$(GO) build -o $(BIN)/bottle-plugin-$(p) ./plugins/$(p);)
 
 test: build
