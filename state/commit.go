@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/bot-bottle/bottle/internal/atomicfile"
 )
 
 // CommittedImage returns the recorded artifact reference, or "" when the
@@ -43,7 +45,7 @@ func (b *Bottle) RecordCommit(artifact string) error {
 	if readErr != nil && !errors.Is(readErr, os.ErrNotExist) {
 		return fmt.Errorf("record commit of %q: %w", b.Slug, readErr)
 	}
-	if err := writeFileAtomic(path, []byte(artifact+"\n")); err != nil {
+	if err := atomicfile.Write(path, []byte(artifact+"\n"), filePerm); err != nil {
 		return fmt.Errorf("record commit of %q: %w", b.Slug, err)
 	}
 	if err := b.markPreserved(); err != nil {
@@ -57,7 +59,7 @@ func (b *Bottle) markPreserved() error {
 	if ok, err := b.Preserved(); ok || err != nil {
 		return err
 	}
-	return writeFileAtomic(b.path(PreserveFile), nil)
+	return atomicfile.Write(b.path(PreserveFile), nil, filePerm)
 }
 
 // restore puts back a file's previous content, or removes it when it
@@ -65,7 +67,7 @@ func (b *Bottle) markPreserved() error {
 // being reported.
 func (b *Bottle) restore(path string, previous []byte, existed bool) {
 	if existed {
-		_ = writeFileAtomic(path, previous)
+		_ = atomicfile.Write(path, previous, filePerm)
 		return
 	}
 	_ = os.Remove(path)

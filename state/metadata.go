@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+
+	"github.com/bot-bottle/bottle/internal/atomicfile"
 )
 
 // DefaultBackend is the backend of a bottle whose metadata names none:
@@ -106,7 +108,7 @@ func (b *Bottle) WriteMetadata(md Metadata) error {
 	if err != nil {
 		return fmt.Errorf("write metadata of %q: %w", b.Slug, err)
 	}
-	if err := writeFileAtomic(b.path(MetadataFile), append(data, '\n')); err != nil {
+	if err := atomicfile.Write(b.path(MetadataFile), append(data, '\n'), filePerm); err != nil {
 		return fmt.Errorf("write metadata of %q: %w", b.Slug, err)
 	}
 	return nil

@@ -22,6 +22,10 @@ const (
 	PreserveFile       = ".preserve"
 )
 
+// filePerm is the mode of the files this package writes, as the
+// launcher's: the bottle's directory already keeps other users out.
+const filePerm = 0o644
+
 // EnvRoot names the environment variable that moves the state root.
 const EnvRoot = "BOTTLE_STATE_DIR"
 

@@ -1,15 +1,16 @@
-package state
+// Package atomicfile replaces files so that a reader sees either the
+// old content or the new, never a part, even across a crash.
+package atomicfile
 
 import (
 	"os"
 	"path/filepath"
 )
 
-// writeFileAtomic replaces path with data so that a reader sees either
-// the old file or the new one, never a part, even across a crash: the
-// data is written to a temporary file in the same directory, synced,
-// renamed over path, and the directory synced to keep the rename.
-func writeFileAtomic(path string, data []byte) (err error) {
+// Write replaces path with data: the data goes to a temporary file in
+// the same directory, is synced, renamed over path, and the directory is
+// synced to keep the rename. The file ends up with mode perm.
+func Write(path string, data []byte, perm os.FileMode) (err error) {
 	dir, base := filepath.Split(path)
 	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
 	if err != nil {
@@ -24,9 +25,7 @@ func writeFileAtomic(path string, data []byte) (err error) {
 	if _, err = tmp.Write(data); err != nil {
 		return err
 	}
-	// CreateTemp makes the file 0600; state files are 0644 as the
-	// launcher's, and the directory already keeps others out.
-	if err = tmp.Chmod(0o644); err != nil {
+	if err = tmp.Chmod(perm); err != nil { // CreateTemp made it 0600
 		return err
 	}
 	if err = tmp.Sync(); err != nil {
