@@ -38,13 +38,18 @@ func newCmdCommit(f *Factory, runF func(context.Context, *CommitOptions) error) 
 			if err != nil {
 				return err
 			}
+			pins, err := f.Pins()
+			if err != nil {
+				return err
+			}
 			opts.Slug = args[0]
 			opts.Committer = &commit.Committer{
 				Store:    state.Store{Root: root},
 				Finder:   f.Finder(),
+				Pins:     pins,
 				Prompter: &prompt.Confirmer{IO: f.IO, AssumeYes: opts.Yes},
 				Log:      f.Logger(),
-				LogLevel: f.logLevel,
+				Start:    f.StartOptions(),
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)

@@ -66,9 +66,17 @@ func adviceFor(err error) string {
 		return advice
 	}
 	var notFound *pluginhost.NotFoundError
+	var pinErr *pluginhost.PinError
 	switch {
 	case errors.As(err, &notFound):
 		return notFound.Advice()
+	case errors.As(err, &pinErr):
+		return pinErr.Advice()
+	case errors.Is(err, pluginhost.ErrUnsafe):
+		return "make it writable by its owner only (chmod go-w on the file and its " +
+			"directory), after checking that nobody changed it"
+	case errors.Is(err, pluginhost.ErrProtocol):
+		return "install versions of bottle and the plugin that speak the same protocol"
 	case errors.Is(err, state.ErrNoBottle):
 		return "check the slug: each bottle has a directory in the state root " +
 			"(set " + state.EnvRoot + " to use another root)"

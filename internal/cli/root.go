@@ -58,6 +58,16 @@ func (f *Factory) Finder() pluginhost.Finder {
 	return pluginhost.Finder{Dirs: pluginhost.DefaultDirs(f.Getenv, f.Executable)}
 }
 
+// Pins reads the lock file of pinned plugins.
+func (f *Factory) Pins() (*pluginhost.Pins, error) {
+	return pluginhost.LoadPins(pluginhost.PinsPath(f.Getenv))
+}
+
+// StartOptions say how commands start plugins.
+func (f *Factory) StartOptions() pluginhost.StartOptions {
+	return pluginhost.StartOptions{Log: f.Logger(), LogLevel: f.logLevel}
+}
+
 // NewRootCmd builds the bottle command and its subcommands.
 func NewRootCmd(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{

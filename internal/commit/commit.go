@@ -20,10 +20,11 @@ import (
 type Committer struct {
 	Store    state.Store
 	Finder   pluginhost.Finder
+	Pins     *pluginhost.Pins
 	Prompter shared.Prompter
 	Log      hclog.Logger
-	// LogLevel is passed to the plugin, which logs at that level.
-	LogLevel string
+	// Start says how to start plugins; the pin is added per plugin.
+	Start pluginhost.StartOptions
 }
 
 // Result is what a successful commit recorded.
@@ -78,8 +79,13 @@ func (c *Committer) freeze(ctx context.Context, backend string, b shared.Bottle)
 	if err != nil {
 		return nil, err
 	}
-	c.Log.Debug("starting plugin", "backend", backend, "path", found.Path)
-	plugin, err := pluginhost.Start(found, c.Log, c.LogLevel)
+	opts := c.Start
+	if opts.Checksum, err = c.Pins.Checksum(backend); err != nil {
+		return nil, err
+	}
+	c.Log.Debug("starting plugin", "backend", backend, "path", found.Path,
+		"pinned", opts.Checksum != nil)
+	plugin, err := pluginhost.Start(found, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -82,29 +82,13 @@ func (f Finder) Find(backend string) (Plugin, error) {
 	return Plugin{}, &NotFoundError{Backend: backend, Dirs: f.Dirs, Found: f.All()}
 }
 
-// All returns one plugin per backend, the first found in search order,
-// sorted by backend name.
+// All returns the plugin used for each backend, sorted by backend.
 func (f Finder) All() []Plugin {
-	byBackend := map[string]Plugin{}
-	for _, dir := range f.Dirs {
-		entries, err := os.ReadDir(dir)
-		if err != nil {
-			continue // a missing directory in a search path is normal
+	var plugins []Plugin
+	for _, c := range f.Candidates() {
+		if c.Status == "" { // neither shadowed nor unusable
+			plugins = append(plugins, Plugin{Backend: c.Backend, Path: c.Path})
 		}
-		for _, e := range entries {
-			backend, ok := strings.CutPrefix(e.Name(), ExecutablePrefix)
-			path := filepath.Join(dir, e.Name())
-			if !ok || backend == "" || !isExecutableFile(path) {
-				continue
-			}
-			if _, seen := byBackend[backend]; !seen {
-				byBackend[backend] = Plugin{Backend: backend, Path: path}
-			}
-		}
-	}
-	plugins := make([]Plugin, 0, len(byBackend))
-	for _, p := range byBackend {
-		plugins = append(plugins, p)
 	}
 	sort.Slice(plugins, func(i, j int) bool { return plugins[i].Backend < plugins[j].Backend })
 	return plugins

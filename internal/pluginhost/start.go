@@ -1,10 +1,14 @@
 package pluginhost
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,9 +23,42 @@ import (
 // stretch that, a plugin that never answers cannot be waited on forever.
 const startTimeout = 20 * time.Second
 
-// ErrBadPlugin is wrapped by every error about a plugin that would not
-// start, answered something other than the handshake, or died.
-var ErrBadPlugin = errors.New("plugin failed")
+// Errors about plugins that cannot be used. Each wraps ErrBadPlugin.
+var (
+	// ErrBadPlugin: the plugin would not start, or died.
+	ErrBadPlugin = errors.New("plugin failed")
+	// ErrNotPlugin: it answered something other than the handshake.
+	ErrNotPlugin = fmt.Errorf("%w: not a bottle plugin", ErrBadPlugin)
+	// ErrProtocol: it speaks another version of the plugin protocol.
+	ErrProtocol = fmt.Errorf("%w: protocol mismatch", ErrBadPlugin)
+	// ErrPinMismatch: its checksum is not the one pinned for it.
+	ErrPinMismatch = fmt.Errorf("%w: checksum does not match its pin", ErrBadPlugin)
+	// ErrUnsafe: it or its directory can be changed by other users.
+	ErrUnsafe = fmt.Errorf("%w: unsafe", ErrBadPlugin)
+)
+
+// pluginError is an error of one of the classes above, with its own
+// message.
+type pluginError struct {
+	class error
+	msg   string
+}
+
+func (e *pluginError) Error() string { return e.msg }
+func (e *pluginError) Unwrap() error { return e.class }
+
+func badPlugin(class error, format string, args ...any) error {
+	return &pluginError{class: class, msg: fmt.Sprintf(format, args...)}
+}
+
+// StartOptions say how to start a plugin.
+type StartOptions struct {
+	Log      hclog.Logger // the plugin's log lines arrive here, under its name
+	LogLevel string       // passed to the plugin in BOTTLE_LOG_LEVEL
+	// Checksum is the pinned sha256 of the executable; nil when the
+	// plugin is not pinned. go-plugin verifies it before starting.
+	Checksum []byte
+}
 
 // Client is a running plugin process and its Backend.
 type Client struct {
@@ -33,10 +70,13 @@ type Client struct {
 	socketDir string
 }
 
-// Start runs the plugin and completes the go-plugin handshake over gRPC.
-// The plugin logs at logLevel; its lines reach log under its name.
-// Close the client when done.
-func Start(p Plugin, log hclog.Logger, logLevel string) (*Client, error) {
+// Start runs the plugin and completes the go-plugin handshake over gRPC,
+// after making sure that no other user could have changed it. Close the
+// client when done.
+func Start(p Plugin, opts StartOptions) (*Client, error) {
+	if err := CheckSafe(p.Path); err != nil {
+		return nil, err
+	}
 	// The plugin's socket lives in a directory only this user can enter,
 	// so no other user can connect to it, whatever the umask.
 	socketDir, err := os.MkdirTemp("", "bottle-plugin-")
@@ -44,7 +84,7 @@ func Start(p Plugin, log hclog.Logger, logLevel string) (*Client, error) {
 		return nil, fmt.Errorf("start plugin %s: %w", p.Backend, err)
 	}
 	c := &Client{Plugin: p, stderr: newTailWriter(20), socketDir: socketDir}
-	c.client = plugin.NewClient(c.config(log, logLevel))
+	c.client = plugin.NewClient(c.config(opts))
 
 	rpc, err := c.client.Client()
 	if err != nil {
@@ -54,18 +94,22 @@ func Start(p Plugin, log hclog.Logger, logLevel string) (*Client, error) {
 	raw, err := rpc.Dispense(shared.PluginName)
 	if err != nil {
 		c.Close()
-		return nil, fmt.Errorf("%w: %s: %w", ErrBadPlugin, p.Path, err)
+		return nil, badPlugin(ErrBadPlugin, "%s: %v", p.Path, err)
 	}
 	c.Backend = raw.(shared.Backend)
 	return c, nil
 }
 
-func (c *Client) config(log hclog.Logger, logLevel string) *plugin.ClientConfig {
+func (c *Client) config(opts StartOptions) *plugin.ClientConfig {
 	cmd := exec.Command(c.Plugin.Path)
 	// The environment is passed whole here, not added by go-plugin, so
 	// that the log level set here is the one the plugin sees.
-	cmd.Env = append(os.Environ(), shared.EnvLogLevel+"="+logLevel)
-	return &plugin.ClientConfig{
+	cmd.Env = append(os.Environ(), shared.EnvLogLevel+"="+opts.LogLevel)
+	log := opts.Log
+	if log == nil {
+		log = hclog.NewNullLogger()
+	}
+	config := &plugin.ClientConfig{
 		HandshakeConfig:  shared.Handshake,
 		VersionedPlugins: shared.PluginSets(nil),
 		Cmd:              cmd,
@@ -85,6 +129,10 @@ func (c *Client) config(log hclog.Logger, logLevel string) *plugin.ClientConfig 
 		SyncStdout: c.stderr,
 		SyncStderr: c.stderr,
 	}
+	if opts.Checksum != nil {
+		config.SecureConfig = &plugin.SecureConfig{Checksum: opts.Checksum, Hash: sha256.New()}
+	}
+	return config
 }
 
 // Close ends the plugin process and removes its socket directory.
@@ -111,8 +159,8 @@ func (c *Client) Explain(err error) error {
 		time.Sleep(5 * time.Millisecond)
 	}
 	c.client.Kill() // returns once the plugin's stderr is read to the end
-	return fmt.Errorf("%w: %s exited during the call%s",
-		ErrBadPlugin, c.Plugin.Path, c.stderr.quoted())
+	return badPlugin(ErrBadPlugin, "%s exited during the call%s",
+		c.Plugin.Path, c.stderr.quoted())
 }
 
 // startError explains why the handshake failed, in the user's terms
@@ -121,20 +169,102 @@ func (c *Client) startError(err error) error {
 	msg := err.Error()
 	path := c.Plugin.Path
 	switch {
+	case errors.Is(err, plugin.ErrChecksumsDoNotMatch):
+		return &PinError{Backend: c.Plugin.Backend, Path: path}
 	case strings.Contains(msg, "exited before we could connect"),
 		strings.Contains(msg, "Failed to read any lines from plugin's stdout"):
-		return fmt.Errorf("%w: %s exited before the handshake%s",
-			ErrBadPlugin, path, c.stderr.quoted())
+		return badPlugin(ErrBadPlugin, "%s exited before the handshake%s",
+			path, c.stderr.quoted())
 	case strings.HasPrefix(msg, "Unrecognized remote plugin message:"):
-		first, _, _ := strings.Cut(strings.TrimPrefix(msg, "Unrecognized remote plugin message: "),
-			"\n")
-		return fmt.Errorf("%w: %s is not a bottle plugin: it printed %q instead of the handshake",
-			ErrBadPlugin, path, first)
+		first, _, _ := strings.Cut(
+			strings.TrimPrefix(msg, "Unrecognized remote plugin message: "), "\n")
+		return badPlugin(ErrNotPlugin, "%s is not a bottle plugin: it printed %q "+
+			"instead of the handshake", path, first)
 	case strings.Contains(msg, "incompatible API version"):
-		return fmt.Errorf("%w: %s speaks another plugin protocol than this bottle (%d): %s",
-			ErrBadPlugin, path, shared.ProtocolVersion, msg)
+		return newProtocolError(path, msg)
 	case strings.Contains(msg, "timeout while waiting"):
-		return fmt.Errorf("%w: %s did not answer within %s", ErrBadPlugin, path, startTimeout)
+		return badPlugin(ErrBadPlugin, "%s did not answer within %s", path, startTimeout)
 	}
-	return fmt.Errorf("%w: start %s: %w", ErrBadPlugin, path, err)
+	return badPlugin(ErrBadPlugin, "start %s: %v", path, err)
+}
+
+// ProtocolError is a plugin that speaks another version of the plugin
+// protocol than this bottle.
+type ProtocolError struct {
+	Path           string
+	PluginVersion  int
+	HostVersions   []int
+	negotiationMsg string
+}
+
+var pluginVersion = regexp.MustCompile(`Plugin version: (\d+)`)
+
+func newProtocolError(path, msg string) error {
+	e := &ProtocolError{Path: path, HostVersions: []int{shared.ProtocolVersion},
+		negotiationMsg: msg}
+	if m := pluginVersion.FindStringSubmatch(msg); m != nil {
+		e.PluginVersion, _ = strconv.Atoi(m[1])
+	}
+	return e
+}
+
+func (e *ProtocolError) Error() string {
+	return fmt.Sprintf("%s speaks plugin protocol %d, and this bottle speaks %v: %s",
+		e.Path, e.PluginVersion, e.HostVersions, e.Upgrade())
+}
+
+func (e *ProtocolError) Unwrap() error { return ErrProtocol }
+
+// Upgrade says which side is behind.
+func (e *ProtocolError) Upgrade() string {
+	if e.PluginVersion > e.HostVersions[len(e.HostVersions)-1] {
+		return "upgrade bottle"
+	}
+	return "upgrade the plugin"
+}
+
+// PinError is a plugin whose executable changed since it was pinned.
+type PinError struct {
+	Backend, Path string
+}
+
+func (e *PinError) Error() string {
+	return fmt.Sprintf("%s does not match the checksum pinned for backend %q: "+
+		"it changed since `bottle plugin trust %s`", e.Path, e.Backend, e.Backend)
+}
+
+func (e *PinError) Unwrap() error { return ErrPinMismatch }
+
+// Advice says what to do about a changed plugin.
+func (e *PinError) Advice() string {
+	return fmt.Sprintf("if you replaced it on purpose, run `bottle plugin trust %s` again; "+
+		"if not, reinstall it from a source you trust", e.Backend)
+}
+
+// CheckSafe refuses a plugin that users other than its owner could have
+// replaced: a file, or its directory, writable by group or others.
+// Whatever a pin says, such a file can change between the check and
+// the start.
+func CheckSafe(path string) error {
+	for _, p := range []string{path, filepath.Dir(path)} {
+		info, err := os.Stat(p)
+		if err != nil {
+			return badPlugin(ErrBadPlugin, "check plugin: %v", err)
+		}
+		if info.Mode().Perm()&0o022 != 0 {
+			return badPlugin(ErrUnsafe, "refusing plugin %s: %s is writable by %s (mode %s)",
+				path, p, writers(info.Mode()), info.Mode().Perm())
+		}
+	}
+	return nil
+}
+
+func writers(mode os.FileMode) string {
+	switch perm := mode.Perm(); {
+	case perm&0o022 == 0o022:
+		return "group and others"
+	case perm&0o002 != 0:
+		return "others"
+	}
+	return "group"
 }
