@@ -43,6 +43,9 @@ func reportError(w io.Writer, err error) int {
 	if err == nil {
 		return exitOK
 	}
+	if errors.Is(err, errProblems) {
+		return exitFailure // the command has reported them itself
+	}
 	fmt.Fprintf(w, "error: %s\n", err)
 	if advice := adviceFor(err); advice != "" {
 		fmt.Fprintf(w, "hint: %s\n", advice)
