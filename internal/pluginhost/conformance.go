@@ -44,15 +44,15 @@ func checkInfo(ctx context.Context, b shared.Backend, backend string) error {
 	info, err := b.Info(ctx)
 	switch {
 	case err != nil:
-		return fmt.Errorf("Info failed: %w", err)
+		return fmt.Errorf("call Info: %w", err)
 	case backend != "" && info.Name != backend:
-		return fmt.Errorf("Info names %q; the executable's name says %q", info.Name, backend)
+		return fmt.Errorf("the plugin calls itself %q; the executable's name says %q", info.Name, backend)
 	case info.Name == "":
-		return errors.New("Info gives no name")
+		return errors.New("the Info answer has no name")
 	case info.Version == "":
-		return errors.New("Info gives no version")
+		return errors.New("the Info answer has no version")
 	case !info.Has(shared.CapFreeze):
-		return fmt.Errorf("Info lists capabilities %q, without %q",
+		return fmt.Errorf("the Info answer lists capabilities %q, without %q",
 			info.Capabilities, shared.CapFreeze)
 	}
 	return nil
@@ -71,9 +71,9 @@ func checkFreezeMissing(ctx context.Context, b shared.Backend) error {
 	})
 	switch {
 	case err == nil:
-		return fmt.Errorf("Freeze of missing bottle %s succeeded with %q", slug, res.Artifact)
+		return fmt.Errorf("freezing missing bottle %s succeeded with %q", slug, res.Artifact)
 	case !errors.Is(err, shared.ErrNotFound):
-		return fmt.Errorf("Freeze of a missing bottle failed with class %v, want %v: %w",
+		return fmt.Errorf("freezing a missing bottle failed with class %v, want %v: %w",
 			shared.ClassOf(err), shared.ErrNotFound, err)
 	case err.Error() == "":
 		return errors.New("the not-found error has no message")
