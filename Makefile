@@ -13,8 +13,10 @@ build:
 	$(GO) build -o $(BIN)/bottle ./cmd/bottle
 	$(foreach p,$(PLUGINS),$(GO) build -o $(BIN)/bottle-plugin-$(p) ./plugins/$(p);)
 
+# The example plugin is a module of its own, as a third party's would be.
 test: build
 	$(GO) test -count=1 ./...
+	cd examples/dirsnap && $(GO) test -count=1 ./...
 
 bench: build
 	$(GO) test -run '^$$' -bench . -benchtime 21x ./plugins/docker
@@ -26,6 +28,7 @@ lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || \
 		{ gofmt -l $$(git ls-files '*.go'); echo 'gofmt: files above need formatting'; exit 1; }
 	$(GO) vet ./...
+	cd examples/dirsnap && $(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 # Needs protoc, protoc-gen-go and protoc-gen-go-grpc on PATH; the

@@ -53,7 +53,7 @@ func TestCommitFailures(t *testing.T) {
 	}, {
 		name: "plugin prints garbage",
 		setup: func(s *e2e.Sandbox, _ string) []string {
-			s.InstallScriptPlugin("docker", "echo 'Hello, world!'; sleep 5")
+			s.InstallScriptPlugin("docker", "echo 'Hello, world!'; exec sleep 5")
 			return nil
 		},
 		wantStderr: []string{
