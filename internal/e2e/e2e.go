@@ -29,7 +29,7 @@ type Binaries struct {
 }
 
 // Build compiles bottle, every in-tree plugin and the test agent into
-// dir. Plugins are static so they behave as shipped ones do.
+// dir, static and stripped as `make` builds them.
 func Build(dir string) (*Binaries, error) {
 	root := moduleRoot()
 	bins := &Binaries{
@@ -45,7 +45,7 @@ func Build(dir string) (*Binaries, error) {
 		builds[filepath.Join(bins.PluginDir, "bottle-plugin-"+p)] = "./plugins/" + p
 	}
 	for out, pkg := range builds {
-		cmd := exec.Command("go", "build", "-o", out, pkg)
+		cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", out, pkg)
 		cmd.Dir = root
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if output, err := cmd.CombinedOutput(); err != nil {

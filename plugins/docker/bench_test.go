@@ -18,10 +18,24 @@ import (
 // the median of the per-pair differences, the ratio of the medians and
 // bottle's peak resident memory. Targets: at most 25 ms and 30 MiB.
 //
+// The pinned variant has the plugin's checksum verified at every start,
+// as after `bottle plugin trust docker`.
+//
 //	make bench    (or: go test -run '^$' -bench . -benchtime 21x ./plugins/docker)
 func BenchmarkCommitOverhead(b *testing.B) {
+	b.Run("unpinned", func(b *testing.B) { benchCommit(b, false) })
+	b.Run("pinned", func(b *testing.B) { benchCommit(b, true) })
+}
+
+func benchCommit(b *testing.B, pinned bool) {
 	requireDocker(b)
 	s := e2e.NewSandbox(b, bins)
+	if pinned {
+		s.Env = append(s.Env, "XDG_CONFIG_HOME="+b.TempDir())
+		if res := s.Bottle(nil, "plugin", "trust", "docker"); res.Code != 0 {
+			b.Fatalf("plugin trust: %s", res.Stderr)
+		}
+	}
 	slug := e2e.RandomSlug("bench")
 	name := "bot-bottle-" + slug
 	if out, err := exec.Command("docker", "run", "-d", "--name", name, agentImage,
