@@ -85,7 +85,8 @@ func TestUsageErrors(t *testing.T) {
 func TestPluginList(t *testing.T) {
 	dir := t.TempDir()
 	for _, name := range []string{"bottle-plugin-docker", "bottle-plugin-smolmachines"} {
-		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o755); err != nil {
+		// Not executable: listed, never started.
+		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -93,10 +94,15 @@ func TestPluginList(t *testing.T) {
 
 	stdout, stderr, code := run(t, env, "plugin", "list")
 
-	want := fmt.Sprintf("BACKEND       PATH\ndocker        %s/bottle-plugin-docker\n"+
-		"smolmachines  %s/bottle-plugin-smolmachines\n", dir, dir)
-	if code != 0 || stdout != want || stderr != "" {
-		t.Errorf("exit %d, stdout\n%s\nstderr %q; want\n%s", code, stdout, stderr, want)
+	want := fmt.Sprintf("BACKEND       STATUS          VERSION  PIN  PATH  DETAIL\n"+
+		"docker        not-executable  -        -    %[1]s/bottle-plugin-docker        "+
+		"chmod +x it, or remove it\n"+
+		"smolmachines  not-executable  -        -    %[1]s/bottle-plugin-smolmachines  "+
+		"chmod +x it, or remove it\n", dir)
+	want = strings.ReplaceAll(want, "PATH  DETAIL", "PATH"+
+		strings.Repeat(" ", len(dir)+len("/bottle-plugin-smolmachines")-2)+"DETAIL")
+	if code != 1 || stdout != want || !strings.Contains(stderr, "2 of 2 plugins have problems") {
+		t.Errorf("exit %d, stdout\n%s\nstderr %q; want exit 1 and\n%s", code, stdout, stderr, want)
 	}
 
 	env[pluginhost.EnvPluginPath] = t.TempDir()
