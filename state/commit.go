@@ -31,46 +31,97 @@ func (b *Bottle) Preserved() (bool, error) {
 	return err == nil, err
 }
 
-// RecordCommit writes the artifact reference to committed-image, then
-// marks the bottle preserved, in the launcher's order. Should marking
-// fail, the previous committed-image is put back, so a failed record
-// leaves the state as it was. Callers hold the bottle's lock.
-func (b *Bottle) RecordCommit(artifact string) error {
+// RecordCommit records a successful freeze: the backend's resume data
+// (or its absence), then the artifact reference in committed-image, the
+// record's commit point, then the preserve mark, as the launcher orders
+// them. Should any write fail, the files written so far are put back as
+// they were, so a failed record leaves the state unchanged. Callers hold
+// the bottle's lock.
+func (b *Bottle) RecordCommit(artifact string, backendData []byte) (err error) {
 	if artifact == "" || strings.ContainsAny(artifact, "\r\n") {
 		return fmt.Errorf("record commit of %q: invalid artifact reference %q",
 			b.Slug, artifact)
 	}
-	path := b.path(CommittedImageFile)
-	previous, readErr := os.ReadFile(path)
-	if readErr != nil && !errors.Is(readErr, os.ErrNotExist) {
-		return fmt.Errorf("record commit of %q: %w", b.Slug, readErr)
+	tx := &transaction{}
+	defer func() {
+		if err != nil {
+			tx.rollback()
+			err = fmt.Errorf("record commit of %q: %w", b.Slug, err)
+		}
+	}()
+
+	if len(backendData) > 0 {
+		err = tx.write(b.path(BackendDataFile), backendData)
+	} else {
+		err = tx.remove(b.path(BackendDataFile)) // it described an older artifact
 	}
-	if err := atomicfile.Write(path, []byte(artifact+"\n"), filePerm); err != nil {
-		return fmt.Errorf("record commit of %q: %w", b.Slug, err)
+	if err != nil {
+		return err
 	}
-	if err := b.markPreserved(); err != nil {
-		b.restore(path, previous, readErr == nil)
-		return fmt.Errorf("record commit of %q: mark preserved: %w", b.Slug, err)
+	if err := tx.write(b.path(CommittedImageFile), []byte(artifact+"\n")); err != nil {
+		return err
+	}
+	if ok, err := b.Preserved(); ok || err != nil {
+		return err
+	}
+	return tx.write(b.path(PreserveFile), nil)
+}
+
+// BackendData returns the resume data stored with the last commit, or
+// nil when there is none.
+func (b *Bottle) BackendData() ([]byte, error) {
+	data, err := os.ReadFile(b.path(BackendDataFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read backend data of %q: %w", b.Slug, err)
+	}
+	return data, nil
+}
+
+// transaction replaces files and remembers how they were, to put them
+// back should a later step fail.
+type transaction struct {
+	undo []func()
+}
+
+func (tx *transaction) write(path string, data []byte) error {
+	if err := tx.remember(path); err != nil {
+		return err
+	}
+	return atomicfile.Write(path, data, filePerm)
+}
+
+func (tx *transaction) remove(path string) error {
+	if err := tx.remember(path); err != nil {
+		return err
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
 	}
 	return nil
 }
 
-func (b *Bottle) markPreserved() error {
-	if ok, err := b.Preserved(); ok || err != nil {
+// remember saves how path is now. Restoring is best effort: it runs
+// after a failure that is already being reported.
+func (tx *transaction) remember(path string) error {
+	previous, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		tx.undo = append(tx.undo, func() { os.Remove(path) })
+	case err != nil:
 		return err
+	default:
+		tx.undo = append(tx.undo, func() { _ = atomicfile.Write(path, previous, filePerm) })
 	}
-	return atomicfile.Write(b.path(PreserveFile), nil, filePerm)
+	return nil
 }
 
-// restore puts back a file's previous content, or removes it when it
-// did not exist. It is best effort: it runs after a failure already
-// being reported.
-func (b *Bottle) restore(path string, previous []byte, existed bool) {
-	if existed {
-		_ = atomicfile.Write(path, previous, filePerm)
-		return
+func (tx *transaction) rollback() {
+	for i := len(tx.undo) - 1; i >= 0; i-- {
+		tx.undo[i]()
 	}
-	_ = os.Remove(path)
 }
 
 func isSpace(r rune) bool {

@@ -4,6 +4,7 @@
 //	<root>/<slug>/metadata.json    written at launch; read here
 //	<root>/<slug>/committed-image  one line, the artifact reference
 //	<root>/<slug>/.preserve        empty marker: keep the directory
+//	<root>/<slug>/committed-backend-data  the backend's resume data
 //
 // Every other entry of a bottle's directory is left alone.
 package state
@@ -20,6 +21,9 @@ const (
 	MetadataFile       = "metadata.json"
 	CommittedImageFile = "committed-image"
 	PreserveFile       = ".preserve"
+	// BackendDataFile holds what the backend needs to resume the
+	// committed artifact; bottle stores it without reading it.
+	BackendDataFile = "committed-backend-data"
 )
 
 // filePerm is the mode of the files this package writes, as the

@@ -193,7 +193,7 @@ func TestRecordCommit(t *testing.T) {
 		t.Fatalf("CommittedImage() before any commit = %q", ref)
 	}
 	for _, ref := range []string{"bot-bottle-committed-dev-abc12:latest", "/abs/x.smolmachine"} {
-		if err := b.RecordCommit(ref); err != nil {
+		if err := b.RecordCommit(ref, nil); err != nil {
 			t.Fatal(err)
 		}
 		if got, err := b.CommittedImage(); got != ref || err != nil {
@@ -211,7 +211,7 @@ func TestRecordCommit(t *testing.T) {
 	if got := strings.Join(names, " "); got != ".preserve Dockerfile committed-image" {
 		t.Errorf("state directory holds %q; want no temporary files left", got)
 	}
-	if err := b.RecordCommit("two\nlines"); err == nil {
+	if err := b.RecordCommit("two\nlines", nil); err == nil {
 		t.Error("RecordCommit accepted a reference with a newline")
 	}
 }
@@ -228,7 +228,7 @@ func TestCommittedImageStripsTrailingSpace(t *testing.T) {
 func TestCommittedImageNeverTorn(t *testing.T) {
 	b := newBottle(t, "dev-abc12")
 	refs := []string{strings.Repeat("a", 3000), strings.Repeat("b", 5000)}
-	if err := b.RecordCommit(refs[0]); err != nil {
+	if err := b.RecordCommit(refs[0], nil); err != nil {
 		t.Fatal(err)
 	}
 
@@ -238,7 +238,7 @@ func TestCommittedImageNeverTorn(t *testing.T) {
 	go func() {
 		defer wg.Done()
 		for i := 0; i < 200; i++ {
-			if err := b.RecordCommit(refs[i%2]); err != nil {
+			if err := b.RecordCommit(refs[i%2], nil); err != nil {
 				t.Error(err)
 				break
 			}
@@ -276,4 +276,42 @@ func TestLockIsExclusive(t *testing.T) {
 		t.Fatalf("Lock() after unlock = %v", err)
 	}
 	unlock2()
+}
+
+func TestRecordCommitKeepsBackendDataWithItsArtifact(t *testing.T) {
+	b := newBottle(t, "dev-abc12")
+	if err := b.RecordCommit("img:1", []byte(`{"v":1}`)); err != nil {
+		t.Fatal(err)
+	}
+	if data, err := b.BackendData(); string(data) != `{"v":1}` || err != nil {
+		t.Errorf("BackendData() = %q, %v", data, err)
+	}
+	// A commit without data must not leave the old artifact's data.
+	if err := b.RecordCommit("img:2", nil); err != nil {
+		t.Fatal(err)
+	}
+	if data, err := b.BackendData(); data != nil || err != nil {
+		t.Errorf("BackendData() after a commit without = %q, %v; want none", data, err)
+	}
+}
+
+func TestRecordCommitRollsBackOnFailure(t *testing.T) {
+	b := newBottle(t, "dev-abc12")
+	writeFile(t, b.path(BackendDataFile), "old data")
+	// committed-image cannot be replaced when a directory holds its name.
+	if err := os.Mkdir(b.path(CommittedImageFile), 0o700); err != nil {
+		t.Fatal(err)
+	}
+
+	err := b.RecordCommit("img:latest", []byte("new data"))
+
+	if err == nil {
+		t.Fatal("RecordCommit succeeded over a directory")
+	}
+	if data, _ := os.ReadFile(b.path(BackendDataFile)); string(data) != "old data" {
+		t.Errorf("backend data after a failed record = %q, want the old", data)
+	}
+	if ok, _ := b.Preserved(); ok {
+		t.Error("a failed record marked the bottle preserved")
+	}
 }

@@ -4,22 +4,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
-	"github.com/bot-bottle/bottle/internal/commit"
 	"github.com/bot-bottle/bottle/internal/iostreams"
-	"github.com/bot-bottle/bottle/internal/prompt"
+	"github.com/bot-bottle/bottle/internal/lifecycle"
 	"github.com/bot-bottle/bottle/plugin/shared"
-	"github.com/bot-bottle/bottle/state"
 )
 
 // CommitOptions are the inputs of `bottle commit`.
 type CommitOptions struct {
-	IO        *iostreams.IOStreams
-	Committer *commit.Committer
-	Slug      string
-	Yes       bool
+	IO   *iostreams.IOStreams
+	Host *lifecycle.Host
+	Slug string
+	Yes  bool
 }
 
 func newCmdCommit(f *Factory, runF func(context.Context, *CommitOptions) error) *cobra.Command {
@@ -32,25 +31,13 @@ func newCmdCommit(f *Factory, runF func(context.Context, *CommitOptions) error) 
 			"The artifact reference goes to stdout; hints for people go to stderr.",
 		Example: "  $ bottle commit dev-abc12\n" +
 			"  $ ref=$(bottle commit dev-abc12) && docker image save -o dev.tar \"$ref\"",
-		Args: exactlyOneSlug,
+		Args: exactlyOne("commit", "<slug>"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			root, err := state.DefaultRoot()
+			host, err := f.Host(opts.Yes)
 			if err != nil {
 				return err
 			}
-			pins, err := f.Pins()
-			if err != nil {
-				return err
-			}
-			opts.Slug = args[0]
-			opts.Committer = &commit.Committer{
-				Store:    state.Store{Root: root},
-				Finder:   f.Finder(),
-				Pins:     pins,
-				Prompter: &prompt.Confirmer{IO: f.IO, AssumeYes: opts.Yes},
-				Log:      f.Logger(),
-				Start:    f.StartOptions(),
-			}
+			opts.Slug, opts.Host = args[0], host
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -62,16 +49,8 @@ func newCmdCommit(f *Factory, runF func(context.Context, *CommitOptions) error) 
 	return cmd
 }
 
-func exactlyOneSlug(_ *cobra.Command, args []string) error {
-	if len(args) != 1 {
-		return usageError{fmt.Errorf("commit takes one bottle slug, got %d arguments: "+
-			"bottle commit <slug>", len(args))}
-	}
-	return nil
-}
-
 func runCommit(ctx context.Context, opts *CommitOptions) error {
-	res, err := opts.Committer.Commit(ctx, opts.Slug)
+	res, err := opts.Host.Commit(ctx, opts.Slug)
 	switch {
 	case errors.Is(err, shared.ErrDeclined):
 		fmt.Fprintf(opts.IO.ErrOut, "commit of %s cancelled: nothing was changed\n", opts.Slug)
@@ -84,15 +63,21 @@ func runCommit(ctx context.Context, opts *CommitOptions) error {
 
 	fmt.Fprintln(opts.IO.Out, res.Artifact)
 	w := opts.IO.ErrOut
-	for _, warning := range res.Warnings {
-		fmt.Fprintf(w, "warning: %s\n", warning)
-	}
-	for _, note := range res.Notes {
-		fmt.Fprintln(w, note)
-	}
+	printWarningsAndNotes(w, res.Warnings, res.Notes)
 	fmt.Fprintf(w, "to resume from this snapshot: bottle resume %s\n", res.Slug)
 	if res.ExportHint != "" {
 		fmt.Fprintf(w, "to export for migration: %s\n", res.ExportHint)
 	}
 	return nil
+}
+
+// printWarningsAndNotes shows what a backend wants the user told, the
+// same way for every backend.
+func printWarningsAndNotes(w io.Writer, warnings, notes []string) {
+	for _, warning := range warnings {
+		fmt.Fprintf(w, "warning: %s\n", warning)
+	}
+	for _, note := range notes {
+		fmt.Fprintln(w, note)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/bot-bottle/bottle/internal/lifecycle"
 	"github.com/bot-bottle/bottle/internal/pluginhost"
 	"github.com/bot-bottle/bottle/plugin/shared"
 	"github.com/bot-bottle/bottle/state"
@@ -83,6 +84,8 @@ func adviceFor(err error) string {
 	case errors.Is(err, state.ErrNoBottle):
 		return "check the slug: each bottle has a directory in the state root " +
 			"(set " + state.EnvRoot + " to use another root)"
+	case errors.Is(err, lifecycle.ErrNoCommit):
+		return "commit it first with `bottle commit <slug>`"
 	case errors.Is(err, state.ErrBusy):
 		return "wait for the other command to finish, then try again"
 	case errors.Is(err, pluginhost.ErrBadPlugin):

@@ -12,8 +12,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bot-bottle/bottle/internal/iostreams"
+	"github.com/bot-bottle/bottle/internal/lifecycle"
 	"github.com/bot-bottle/bottle/internal/pluginhost"
+	"github.com/bot-bottle/bottle/internal/prompt"
 	"github.com/bot-bottle/bottle/plugin/shared"
+	"github.com/bot-bottle/bottle/state"
 )
 
 // Version is the host's version.
@@ -68,6 +71,27 @@ func (f *Factory) StartOptions() pluginhost.StartOptions {
 	return pluginhost.StartOptions{Log: f.Logger(), LogLevel: f.logLevel}
 }
 
+// Host gathers what commit and resume need; assumeYes answers every
+// question yes (--yes).
+func (f *Factory) Host(assumeYes bool) (*lifecycle.Host, error) {
+	root, err := state.DefaultRoot()
+	if err != nil {
+		return nil, err
+	}
+	pins, err := f.Pins()
+	if err != nil {
+		return nil, err
+	}
+	return &lifecycle.Host{
+		Store: state.Store{Root: root},
+		Plugins: pluginhost.Launcher{
+			Finder: f.Finder(), Pins: pins, Options: f.StartOptions(),
+		},
+		Prompter: &prompt.Confirmer{IO: f.IO, AssumeYes: assumeYes},
+		Log:      f.Logger(),
+	}, nil
+}
+
 // NewRootCmd builds the bottle command and its subcommands.
 func NewRootCmd(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{
@@ -97,6 +121,7 @@ func NewRootCmd(f *Factory) *cobra.Command {
 			shared.EnvLogLevel+")")
 
 	cmd.AddCommand(newCmdCommit(f, nil))
+	cmd.AddCommand(newCmdResume(f))
 	cmd.AddCommand(newCmdPlugin(f))
 	return cmd
 }

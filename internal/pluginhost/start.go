@@ -268,3 +268,28 @@ func writers(mode os.FileMode) string {
 	}
 	return "group"
 }
+
+// Launcher starts the plugin a backend needs: the first found on the
+// search path, verified against its pin if it has one.
+type Launcher struct {
+	Finder  Finder
+	Pins    *Pins
+	Options StartOptions
+}
+
+// Launch finds and starts the backend's plugin. Close it when done.
+func (l Launcher) Launch(backend string) (*Client, error) {
+	found, err := l.Finder.Find(backend)
+	if err != nil {
+		return nil, err
+	}
+	opts := l.Options
+	if opts.Checksum, err = l.Pins.Checksum(backend); err != nil {
+		return nil, err
+	}
+	if opts.Log != nil {
+		opts.Log.Debug("starting plugin", "backend", backend, "path", found.Path,
+			"pinned", opts.Checksum != nil)
+	}
+	return Start(found, opts)
+}

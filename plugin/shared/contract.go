@@ -79,6 +79,39 @@ type FreezeResult struct {
 	Warnings []string
 	// Notes tell the user what happened on the way, such as a stop.
 	Notes []string
+	// BackendData is what Resume will need to recreate the bottle as it
+	// was (its configuration, mounts, network), in a format and version
+	// of the backend's own. The host stores it with the commit, unread.
+	BackendData []byte
+}
+
+// Resumer is implemented by backends that can start a bottle again from
+// its committed artifact; they list CapResume in Info.
+type Resumer interface {
+	Resume(ctx context.Context, req *ResumeRequest) (*ResumeResult, error)
+}
+
+// ResumeRequest is the input of Resumer.Resume.
+type ResumeRequest struct {
+	Bottle Bottle
+	// Artifact is the reference recorded in committed-image.
+	Artifact string
+	// BackendData is what Freeze returned with the artifact, or nil.
+	BackendData []byte
+	// Replace removes a bottle of the same name, running or not, to
+	// take its place. Without it, such a bottle fails the call with
+	// ErrFailedPrecondition.
+	Replace bool
+	// Prompter asks the user; see FreezeRequest.
+	Prompter Prompter
+}
+
+// ResumeResult is what a successful resume did.
+type ResumeResult struct {
+	// ReachHint is a shell command that reaches the bottle.
+	ReachHint string
+	Warnings  []string
+	Notes     []string
 }
 
 // Prompter asks the user a yes/no question. It returns an error of class

@@ -61,13 +61,34 @@ func (c *backendClient) Freeze(ctx context.Context, req *FreezeRequest) (*Freeze
 		return nil, fromStatus(err)
 	}
 	return &FreezeResult{
-		Artifact:   resp.Artifact,
-		ArtifactID: resp.ArtifactId,
-		SizeBytes:  resp.SizeBytes,
-		ExportHint: resp.ExportHint,
-		Warnings:   resp.Warnings,
-		Notes:      resp.Notes,
+		Artifact:    resp.Artifact,
+		ArtifactID:  resp.ArtifactId,
+		SizeBytes:   resp.SizeBytes,
+		ExportHint:  resp.ExportHint,
+		Warnings:    resp.Warnings,
+		Notes:       resp.Notes,
+		BackendData: resp.BackendData,
 	}, nil
+}
+
+// Resume calls the plugin's Resume. A plugin built before Resume existed
+// answers Unimplemented, which arrives as ErrUnsupported.
+func (c *backendClient) Resume(ctx context.Context, req *ResumeRequest) (*ResumeResult, error) {
+	brokerID, stop := c.servePrompter(req.Prompter)
+	defer stop()
+
+	resp, err := c.rpc.Resume(ctx, &pluginv1.ResumeRequest{
+		Bottle:           bottleToProto(req.Bottle),
+		Artifact:         req.Artifact,
+		BackendData:      req.BackendData,
+		Replace:          req.Replace,
+		PrompterBrokerId: brokerID,
+	})
+	if err != nil {
+		return nil, fromStatus(err)
+	}
+	return &ResumeResult{ReachHint: resp.ReachHint, Warnings: resp.Warnings,
+		Notes: resp.Notes}, nil
 }
 
 // servePrompter offers the host's Prompter to the plugin on a broker
@@ -133,13 +154,38 @@ func (s *backendServer) Freeze(ctx context.Context, req *pluginv1.FreezeRequest)
 		return nil, toStatus(err)
 	}
 	return &pluginv1.FreezeResponse{
-		Artifact:   res.Artifact,
-		ArtifactId: res.ArtifactID,
-		SizeBytes:  res.SizeBytes,
-		ExportHint: res.ExportHint,
-		Warnings:   res.Warnings,
-		Notes:      res.Notes,
+		Artifact:    res.Artifact,
+		ArtifactId:  res.ArtifactID,
+		SizeBytes:   res.SizeBytes,
+		ExportHint:  res.ExportHint,
+		Warnings:    res.Warnings,
+		Notes:       res.Notes,
+		BackendData: res.BackendData,
 	}, nil
+}
+
+func (s *backendServer) Resume(ctx context.Context, req *pluginv1.ResumeRequest) (
+	*pluginv1.ResumeResponse, error,
+) {
+	resumer, ok := s.impl.(Resumer)
+	if !ok {
+		return nil, toStatus(Errorf(ErrUnsupported, "this plugin does not support resume"))
+	}
+	prompter := &brokerPrompter{broker: s.broker, id: req.PrompterBrokerId}
+	defer prompter.close()
+
+	res, err := resumer.Resume(ctx, &ResumeRequest{
+		Bottle:      bottleFromProto(req.Bottle),
+		Artifact:    req.Artifact,
+		BackendData: req.BackendData,
+		Replace:     req.Replace,
+		Prompter:    prompter,
+	})
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	return &pluginv1.ResumeResponse{ReachHint: res.ReachHint, Warnings: res.Warnings,
+		Notes: res.Notes}, nil
 }
 
 // brokerPrompter is the plugin's Prompter: it dials the host's Prompter

@@ -29,6 +29,14 @@ type engine interface {
 		client.ContainerInspectResult, error)
 	ContainerCommit(ctx context.Context, id string, opts client.ContainerCommitOptions) (
 		client.ContainerCommitResult, error)
+	ContainerCreate(ctx context.Context, opts client.ContainerCreateOptions) (
+		client.ContainerCreateResult, error)
+	ContainerStart(ctx context.Context, id string, opts client.ContainerStartOptions) (
+		client.ContainerStartResult, error)
+	ContainerRemove(ctx context.Context, id string, opts client.ContainerRemoveOptions) (
+		client.ContainerRemoveResult, error)
+	ImageInspect(ctx context.Context, id string, opts ...client.ImageInspectOption) (
+		client.ImageInspectResult, error)
 	Close() error
 }
 
@@ -53,7 +61,7 @@ func (b *backend) Info(context.Context) (*shared.Info, error) {
 	return &shared.Info{
 		Name:         "docker",
 		Version:      version,
-		Capabilities: []string{shared.CapFreeze},
+		Capabilities: []string{shared.CapFreeze, shared.CapResume},
 	}, nil
 }
 
@@ -104,13 +112,45 @@ func (b *backend) Freeze(ctx context.Context, req *shared.FreezeRequest) (
 	}
 	b.log.Info("committed container", "container", bottle.Name, "image", tag,
 		"image_id", committed.ID)
+	warnings := mountWarnings(inspected.Container.Mounts)
+	if w := b.layerWarning(ctx, eng, tag); w != "" {
+		warnings = append(warnings, w)
+	}
+	data, err := encodeResumeData(inspected.Container)
+	if err != nil {
+		return nil, fmt.Errorf("record the container's configuration: %w", err)
+	}
 
 	return &shared.FreezeResult{
-		Artifact:   tag,
-		ArtifactID: committed.ID,
-		ExportHint: fmt.Sprintf("docker image save -o %s.tar %s", bottle.Slug, tag),
-		Warnings:   mountWarnings(inspected.Container.Mounts),
+		Artifact:    tag,
+		ArtifactID:  committed.ID,
+		ExportHint:  fmt.Sprintf("docker image save -o %s.tar %s", bottle.Slug, tag),
+		Warnings:    warnings,
+		BackendData: data,
 	}, nil
+}
+
+// The engine refuses images deeper than maxLayers ("max depth
+// exceeded"), and every commit then resume adds a layer.
+const (
+	maxLayers    = 125
+	layerWarning = 100
+)
+
+// layerWarning warns when the committed image nears the layer limit. It
+// is advice only: a failure to inspect costs nothing but the warning.
+func (b *backend) layerWarning(ctx context.Context, eng engine, tag string) string {
+	img, err := eng.ImageInspect(ctx, tag)
+	if err != nil || img.RootFS.Layers == nil {
+		return ""
+	}
+	n := len(img.RootFS.Layers)
+	if n < layerWarning {
+		return ""
+	}
+	return fmt.Sprintf("the image has %d layers; the engine refuses more than %d, so about "+
+		"%d more commits of this bottle will work: then start a fresh bottle, or flatten "+
+		"the image (see the README)", n, maxLayers, max(0, maxLayers-n-1))
 }
 
 func containerState(c container.InspectResponse) string {

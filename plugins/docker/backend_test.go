@@ -45,6 +45,26 @@ func (f *fakeEngine) ContainerCommit(_ context.Context, _ string,
 	return client.ContainerCommitResult{ID: "sha256:0123"}, nil
 }
 
+func (f *fakeEngine) ContainerCreate(context.Context, client.ContainerCreateOptions) (
+	client.ContainerCreateResult, error) {
+	return client.ContainerCreateResult{}, errors.New("not modelled")
+}
+
+func (f *fakeEngine) ContainerStart(context.Context, string, client.ContainerStartOptions) (
+	client.ContainerStartResult, error) {
+	return client.ContainerStartResult{}, errors.New("not modelled")
+}
+
+func (f *fakeEngine) ContainerRemove(context.Context, string, client.ContainerRemoveOptions) (
+	client.ContainerRemoveResult, error) {
+	return client.ContainerRemoveResult{}, errors.New("not modelled")
+}
+
+func (f *fakeEngine) ImageInspect(context.Context, string, ...client.ImageInspectOption) (
+	client.ImageInspectResult, error) {
+	return client.ImageInspectResult{}, errors.New("not modelled")
+}
+
 func (f *fakeEngine) Close() error { return nil }
 
 func newTestBackend(eng *fakeEngine) *backend {

@@ -70,9 +70,15 @@ func TestCommitEndToEnd(t *testing.T) {
 	assertLabels(t, tag, slug)
 
 	// The state has the record, and everything else as it was.
+	after := e2e.Snapshot(t, dir)
+	data, err := decodeResumeData([]byte(after["/committed-backend-data"]))
+	if err != nil || data.Version != resumeDataVersion || data.Config.Cmd[0] != "write" {
+		t.Errorf("recorded configuration %+v (%v) is not the container's", data, err)
+	}
 	want := before
 	want["/committed-image"] = tag + "\n"
 	want["/.preserve"] = ""
+	want["/committed-backend-data"] = after["/committed-backend-data"]
 	e2e.AssertUnchanged(t, dir, want)
 
 	if got := docker(t, "inspect", "--format", "{{.State.Status}}", name); got != "running" {

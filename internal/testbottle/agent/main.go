@@ -5,6 +5,7 @@
 //	agent write <path> <text>   write text to path, then wait for a signal
 //	agent cat <path>            print the file at path
 //	agent env <name>            print an environment variable
+//	agent pwd                   print the working directory
 package main
 
 import (
@@ -24,7 +25,7 @@ func main() {
 
 func run(args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: agent write <path> <text> | cat <path> | env <name>")
+		return fmt.Errorf("usage: agent write <path> <text> | cat <path> | env <name> | pwd")
 	}
 	switch {
 	case args[0] == "write" && len(args) == 3:
@@ -46,6 +47,10 @@ func run(args []string) error {
 	case args[0] == "env" && len(args) == 2:
 		fmt.Println(os.Getenv(args[1]))
 		return nil
+	case args[0] == "pwd" && len(args) == 1:
+		dir, err := os.Getwd()
+		fmt.Println(dir)
+		return err
 	}
 	return fmt.Errorf("unknown command %q", args)
 }

@@ -382,7 +382,11 @@ type FreezeResponse struct {
 	// Things the user should know, such as data left out of the artifact.
 	Warnings []string `protobuf:"bytes,5,rep,name=warnings,proto3" json:"warnings,omitempty"`
 	// Facts about what happened, such as a VM that was stopped.
-	Notes         []string `protobuf:"bytes,6,rep,name=notes,proto3" json:"notes,omitempty"`
+	Notes []string `protobuf:"bytes,6,rep,name=notes,proto3" json:"notes,omitempty"`
+	// What the backend needs to resume the bottle as it was, in a format
+	// and version of the backend's own. The host stores it with the
+	// commit, unread, and hands it back to Resume.
+	BackendData   []byte `protobuf:"bytes,7,opt,name=backend_data,json=backendData,proto3" json:"backend_data,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -459,6 +463,156 @@ func (x *FreezeResponse) GetNotes() []string {
 	return nil
 }
 
+func (x *FreezeResponse) GetBackendData() []byte {
+	if x != nil {
+		return x.BackendData
+	}
+	return nil
+}
+
+type ResumeRequest struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Bottle *Bottle                `protobuf:"bytes,1,opt,name=bottle,proto3" json:"bottle,omitempty"`
+	// The committed artifact, as recorded in committed-image.
+	Artifact string `protobuf:"bytes,2,opt,name=artifact,proto3" json:"artifact,omitempty"`
+	// The backend_data the Freeze that made the artifact returned; empty
+	// when it returned none.
+	BackendData []byte `protobuf:"bytes,3,opt,name=backend_data,json=backendData,proto3" json:"backend_data,omitempty"`
+	// Remove a bottle of the same name, running or not, and take its
+	// place. Without it, such a bottle makes Resume fail.
+	Replace bool `protobuf:"varint,4,opt,name=replace,proto3" json:"replace,omitempty"`
+	// Broker ID of the host's Prompter service; 0 when there is none.
+	PrompterBrokerId uint32 `protobuf:"varint,5,opt,name=prompter_broker_id,json=prompterBrokerId,proto3" json:"prompter_broker_id,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *ResumeRequest) Reset() {
+	*x = ResumeRequest{}
+	mi := &file_plugin_shared_proto_v1_backend_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResumeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResumeRequest) ProtoMessage() {}
+
+func (x *ResumeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_shared_proto_v1_backend_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResumeRequest.ProtoReflect.Descriptor instead.
+func (*ResumeRequest) Descriptor() ([]byte, []int) {
+	return file_plugin_shared_proto_v1_backend_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *ResumeRequest) GetBottle() *Bottle {
+	if x != nil {
+		return x.Bottle
+	}
+	return nil
+}
+
+func (x *ResumeRequest) GetArtifact() string {
+	if x != nil {
+		return x.Artifact
+	}
+	return ""
+}
+
+func (x *ResumeRequest) GetBackendData() []byte {
+	if x != nil {
+		return x.BackendData
+	}
+	return nil
+}
+
+func (x *ResumeRequest) GetReplace() bool {
+	if x != nil {
+		return x.Replace
+	}
+	return false
+}
+
+func (x *ResumeRequest) GetPrompterBrokerId() uint32 {
+	if x != nil {
+		return x.PrompterBrokerId
+	}
+	return 0
+}
+
+type ResumeResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A shell command that reaches the resumed bottle.
+	ReachHint     string   `protobuf:"bytes,1,opt,name=reach_hint,json=reachHint,proto3" json:"reach_hint,omitempty"`
+	Warnings      []string `protobuf:"bytes,2,rep,name=warnings,proto3" json:"warnings,omitempty"`
+	Notes         []string `protobuf:"bytes,3,rep,name=notes,proto3" json:"notes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResumeResponse) Reset() {
+	*x = ResumeResponse{}
+	mi := &file_plugin_shared_proto_v1_backend_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResumeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResumeResponse) ProtoMessage() {}
+
+func (x *ResumeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_shared_proto_v1_backend_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResumeResponse.ProtoReflect.Descriptor instead.
+func (*ResumeResponse) Descriptor() ([]byte, []int) {
+	return file_plugin_shared_proto_v1_backend_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ResumeResponse) GetReachHint() string {
+	if x != nil {
+		return x.ReachHint
+	}
+	return ""
+}
+
+func (x *ResumeResponse) GetWarnings() []string {
+	if x != nil {
+		return x.Warnings
+	}
+	return nil
+}
+
+func (x *ResumeResponse) GetNotes() []string {
+	if x != nil {
+		return x.Notes
+	}
+	return nil
+}
+
 type ConfirmRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The question, phrased for a yes/no answer.
@@ -469,7 +623,7 @@ type ConfirmRequest struct {
 
 func (x *ConfirmRequest) Reset() {
 	*x = ConfirmRequest{}
-	mi := &file_plugin_shared_proto_v1_backend_proto_msgTypes[6]
+	mi := &file_plugin_shared_proto_v1_backend_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -481,7 +635,7 @@ func (x *ConfirmRequest) String() string {
 func (*ConfirmRequest) ProtoMessage() {}
 
 func (x *ConfirmRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_shared_proto_v1_backend_proto_msgTypes[6]
+	mi := &file_plugin_shared_proto_v1_backend_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -494,7 +648,7 @@ func (x *ConfirmRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfirmRequest.ProtoReflect.Descriptor instead.
 func (*ConfirmRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_shared_proto_v1_backend_proto_rawDescGZIP(), []int{6}
+	return file_plugin_shared_proto_v1_backend_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ConfirmRequest) GetQuestion() string {
@@ -513,7 +667,7 @@ type ConfirmResponse struct {
 
 func (x *ConfirmResponse) Reset() {
 	*x = ConfirmResponse{}
-	mi := &file_plugin_shared_proto_v1_backend_proto_msgTypes[7]
+	mi := &file_plugin_shared_proto_v1_backend_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -525,7 +679,7 @@ func (x *ConfirmResponse) String() string {
 func (*ConfirmResponse) ProtoMessage() {}
 
 func (x *ConfirmResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_shared_proto_v1_backend_proto_msgTypes[7]
+	mi := &file_plugin_shared_proto_v1_backend_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -538,7 +692,7 @@ func (x *ConfirmResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfirmResponse.ProtoReflect.Descriptor instead.
 func (*ConfirmResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_shared_proto_v1_backend_proto_rawDescGZIP(), []int{7}
+	return file_plugin_shared_proto_v1_backend_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ConfirmResponse) GetYes() bool {
@@ -560,7 +714,7 @@ type ErrorDetail struct {
 
 func (x *ErrorDetail) Reset() {
 	*x = ErrorDetail{}
-	mi := &file_plugin_shared_proto_v1_backend_proto_msgTypes[8]
+	mi := &file_plugin_shared_proto_v1_backend_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -572,7 +726,7 @@ func (x *ErrorDetail) String() string {
 func (*ErrorDetail) ProtoMessage() {}
 
 func (x *ErrorDetail) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_shared_proto_v1_backend_proto_msgTypes[8]
+	mi := &file_plugin_shared_proto_v1_backend_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -585,7 +739,7 @@ func (x *ErrorDetail) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ErrorDetail.ProtoReflect.Descriptor instead.
 func (*ErrorDetail) Descriptor() ([]byte, []int) {
-	return file_plugin_shared_proto_v1_backend_proto_rawDescGZIP(), []int{8}
+	return file_plugin_shared_proto_v1_backend_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ErrorDetail) GetAdvice() string {
@@ -625,7 +779,7 @@ const file_plugin_shared_proto_v1_backend_proto_rawDesc = "" +
 	"\bmetadata\x18\x04 \x01(\v2\x1a.bottle.plugin.v1.MetadataR\bmetadata\"o\n" +
 	"\rFreezeRequest\x120\n" +
 	"\x06bottle\x18\x01 \x01(\v2\x18.bottle.plugin.v1.BottleR\x06bottle\x12,\n" +
-	"\x12prompter_broker_id\x18\x02 \x01(\rR\x10prompterBrokerId\"\xbf\x01\n" +
+	"\x12prompter_broker_id\x18\x02 \x01(\rR\x10prompterBrokerId\"\xe2\x01\n" +
 	"\x0eFreezeResponse\x12\x1a\n" +
 	"\bartifact\x18\x01 \x01(\tR\bartifact\x12\x1f\n" +
 	"\vartifact_id\x18\x02 \x01(\tR\n" +
@@ -635,16 +789,29 @@ const file_plugin_shared_proto_v1_backend_proto_rawDesc = "" +
 	"\vexport_hint\x18\x04 \x01(\tR\n" +
 	"exportHint\x12\x1a\n" +
 	"\bwarnings\x18\x05 \x03(\tR\bwarnings\x12\x14\n" +
-	"\x05notes\x18\x06 \x03(\tR\x05notes\",\n" +
+	"\x05notes\x18\x06 \x03(\tR\x05notes\x12!\n" +
+	"\fbackend_data\x18\a \x01(\fR\vbackendData\"\xc8\x01\n" +
+	"\rResumeRequest\x120\n" +
+	"\x06bottle\x18\x01 \x01(\v2\x18.bottle.plugin.v1.BottleR\x06bottle\x12\x1a\n" +
+	"\bartifact\x18\x02 \x01(\tR\bartifact\x12!\n" +
+	"\fbackend_data\x18\x03 \x01(\fR\vbackendData\x12\x18\n" +
+	"\areplace\x18\x04 \x01(\bR\areplace\x12,\n" +
+	"\x12prompter_broker_id\x18\x05 \x01(\rR\x10prompterBrokerId\"a\n" +
+	"\x0eResumeResponse\x12\x1d\n" +
+	"\n" +
+	"reach_hint\x18\x01 \x01(\tR\treachHint\x12\x1a\n" +
+	"\bwarnings\x18\x02 \x03(\tR\bwarnings\x12\x14\n" +
+	"\x05notes\x18\x03 \x03(\tR\x05notes\",\n" +
 	"\x0eConfirmRequest\x12\x1a\n" +
 	"\bquestion\x18\x01 \x01(\tR\bquestion\"#\n" +
 	"\x0fConfirmResponse\x12\x10\n" +
 	"\x03yes\x18\x01 \x01(\bR\x03yes\"%\n" +
 	"\vErrorDetail\x12\x16\n" +
-	"\x06advice\x18\x01 \x01(\tR\x06advice2\x9d\x01\n" +
+	"\x06advice\x18\x01 \x01(\tR\x06advice2\xea\x01\n" +
 	"\aBackend\x12E\n" +
 	"\x04Info\x12\x1d.bottle.plugin.v1.InfoRequest\x1a\x1e.bottle.plugin.v1.InfoResponse\x12K\n" +
-	"\x06Freeze\x12\x1f.bottle.plugin.v1.FreezeRequest\x1a .bottle.plugin.v1.FreezeResponse2Z\n" +
+	"\x06Freeze\x12\x1f.bottle.plugin.v1.FreezeRequest\x1a .bottle.plugin.v1.FreezeResponse\x12K\n" +
+	"\x06Resume\x12\x1f.bottle.plugin.v1.ResumeRequest\x1a .bottle.plugin.v1.ResumeResponse2Z\n" +
 	"\bPrompter\x12N\n" +
 	"\aConfirm\x12 .bottle.plugin.v1.ConfirmRequest\x1a!.bottle.plugin.v1.ConfirmResponseB>Z<github.com/bot-bottle/bottle/plugin/shared/proto/v1;pluginv1b\x06proto3"
 
@@ -660,7 +827,7 @@ func file_plugin_shared_proto_v1_backend_proto_rawDescGZIP() []byte {
 	return file_plugin_shared_proto_v1_backend_proto_rawDescData
 }
 
-var file_plugin_shared_proto_v1_backend_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_plugin_shared_proto_v1_backend_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_plugin_shared_proto_v1_backend_proto_goTypes = []any{
 	(*InfoRequest)(nil),     // 0: bottle.plugin.v1.InfoRequest
 	(*InfoResponse)(nil),    // 1: bottle.plugin.v1.InfoResponse
@@ -668,24 +835,29 @@ var file_plugin_shared_proto_v1_backend_proto_goTypes = []any{
 	(*Bottle)(nil),          // 3: bottle.plugin.v1.Bottle
 	(*FreezeRequest)(nil),   // 4: bottle.plugin.v1.FreezeRequest
 	(*FreezeResponse)(nil),  // 5: bottle.plugin.v1.FreezeResponse
-	(*ConfirmRequest)(nil),  // 6: bottle.plugin.v1.ConfirmRequest
-	(*ConfirmResponse)(nil), // 7: bottle.plugin.v1.ConfirmResponse
-	(*ErrorDetail)(nil),     // 8: bottle.plugin.v1.ErrorDetail
+	(*ResumeRequest)(nil),   // 6: bottle.plugin.v1.ResumeRequest
+	(*ResumeResponse)(nil),  // 7: bottle.plugin.v1.ResumeResponse
+	(*ConfirmRequest)(nil),  // 8: bottle.plugin.v1.ConfirmRequest
+	(*ConfirmResponse)(nil), // 9: bottle.plugin.v1.ConfirmResponse
+	(*ErrorDetail)(nil),     // 10: bottle.plugin.v1.ErrorDetail
 }
 var file_plugin_shared_proto_v1_backend_proto_depIdxs = []int32{
 	2, // 0: bottle.plugin.v1.Bottle.metadata:type_name -> bottle.plugin.v1.Metadata
 	3, // 1: bottle.plugin.v1.FreezeRequest.bottle:type_name -> bottle.plugin.v1.Bottle
-	0, // 2: bottle.plugin.v1.Backend.Info:input_type -> bottle.plugin.v1.InfoRequest
-	4, // 3: bottle.plugin.v1.Backend.Freeze:input_type -> bottle.plugin.v1.FreezeRequest
-	6, // 4: bottle.plugin.v1.Prompter.Confirm:input_type -> bottle.plugin.v1.ConfirmRequest
-	1, // 5: bottle.plugin.v1.Backend.Info:output_type -> bottle.plugin.v1.InfoResponse
-	5, // 6: bottle.plugin.v1.Backend.Freeze:output_type -> bottle.plugin.v1.FreezeResponse
-	7, // 7: bottle.plugin.v1.Prompter.Confirm:output_type -> bottle.plugin.v1.ConfirmResponse
-	5, // [5:8] is the sub-list for method output_type
-	2, // [2:5] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	3, // 2: bottle.plugin.v1.ResumeRequest.bottle:type_name -> bottle.plugin.v1.Bottle
+	0, // 3: bottle.plugin.v1.Backend.Info:input_type -> bottle.plugin.v1.InfoRequest
+	4, // 4: bottle.plugin.v1.Backend.Freeze:input_type -> bottle.plugin.v1.FreezeRequest
+	6, // 5: bottle.plugin.v1.Backend.Resume:input_type -> bottle.plugin.v1.ResumeRequest
+	8, // 6: bottle.plugin.v1.Prompter.Confirm:input_type -> bottle.plugin.v1.ConfirmRequest
+	1, // 7: bottle.plugin.v1.Backend.Info:output_type -> bottle.plugin.v1.InfoResponse
+	5, // 8: bottle.plugin.v1.Backend.Freeze:output_type -> bottle.plugin.v1.FreezeResponse
+	7, // 9: bottle.plugin.v1.Backend.Resume:output_type -> bottle.plugin.v1.ResumeResponse
+	9, // 10: bottle.plugin.v1.Prompter.Confirm:output_type -> bottle.plugin.v1.ConfirmResponse
+	7, // [7:11] is the sub-list for method output_type
+	3, // [3:7] is the sub-list for method input_type
+	3, // [3:3] is the sub-list for extension type_name
+	3, // [3:3] is the sub-list for extension extendee
+	0, // [0:3] is the sub-list for field type_name
 }
 
 func init() { file_plugin_shared_proto_v1_backend_proto_init() }
@@ -699,7 +871,7 @@ func file_plugin_shared_proto_v1_backend_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_plugin_shared_proto_v1_backend_proto_rawDesc), len(file_plugin_shared_proto_v1_backend_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   9,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -27,6 +27,7 @@ const _ = grpc.SupportPackageIsVersion9
 const (
 	Backend_Info_FullMethodName   = "/bottle.plugin.v1.Backend/Info"
 	Backend_Freeze_FullMethodName = "/bottle.plugin.v1.Backend/Freeze"
+	Backend_Resume_FullMethodName = "/bottle.plugin.v1.Backend/Resume"
 )
 
 // BackendClient is the client API for Backend service.
@@ -41,6 +42,9 @@ type BackendClient interface {
 	// Freeze snapshots a running bottle into an artifact it can be resumed
 	// from. The bottle is left as it was when the call fails.
 	Freeze(ctx context.Context, in *FreezeRequest, opts ...grpc.CallOption) (*FreezeResponse, error)
+	// Resume starts the bottle again from a committed artifact. Only
+	// plugins whose Info lists the "resume" capability implement it.
+	Resume(ctx context.Context, in *ResumeRequest, opts ...grpc.CallOption) (*ResumeResponse, error)
 }
 
 type backendClient struct {
@@ -71,6 +75,16 @@ func (c *backendClient) Freeze(ctx context.Context, in *FreezeRequest, opts ...g
 	return out, nil
 }
 
+func (c *backendClient) Resume(ctx context.Context, in *ResumeRequest, opts ...grpc.CallOption) (*ResumeResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ResumeResponse)
+	err := c.cc.Invoke(ctx, Backend_Resume_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // BackendServer is the server API for Backend service.
 // All implementations must embed UnimplementedBackendServer
 // for forward compatibility.
@@ -83,6 +97,9 @@ type BackendServer interface {
 	// Freeze snapshots a running bottle into an artifact it can be resumed
 	// from. The bottle is left as it was when the call fails.
 	Freeze(context.Context, *FreezeRequest) (*FreezeResponse, error)
+	// Resume starts the bottle again from a committed artifact. Only
+	// plugins whose Info lists the "resume" capability implement it.
+	Resume(context.Context, *ResumeRequest) (*ResumeResponse, error)
 	mustEmbedUnimplementedBackendServer()
 }
 
@@ -98,6 +115,9 @@ func (UnimplementedBackendServer) Info(context.Context, *InfoRequest) (*InfoResp
 }
 func (UnimplementedBackendServer) Freeze(context.Context, *FreezeRequest) (*FreezeResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Freeze not implemented")
+}
+func (UnimplementedBackendServer) Resume(context.Context, *ResumeRequest) (*ResumeResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Resume not implemented")
 }
 func (UnimplementedBackendServer) mustEmbedUnimplementedBackendServer() {}
 func (UnimplementedBackendServer) testEmbeddedByValue()                 {}
@@ -156,6 +176,24 @@ func _Backend_Freeze_Handler(srv interface{}, ctx context.Context, dec func(inte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Backend_Resume_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ResumeRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BackendServer).Resume(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Backend_Resume_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BackendServer).Resume(ctx, req.(*ResumeRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Backend_ServiceDesc is the grpc.ServiceDesc for Backend service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -170,6 +208,10 @@ var Backend_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Freeze",
 			Handler:    _Backend_Freeze_Handler,
+		},
+		{
+			MethodName: "Resume",
+			Handler:    _Backend_Resume_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
