@@ -22,6 +22,9 @@ const (
 	fakeHang  = "hang"  // Freeze waits until cancelled
 	fakeCrash = "crash" // Freeze kills the plugin process
 	fakeAsk   = "ask"   // Freeze asks the user, then succeeds or is declined
+	// fakeClaimsResume lists the resume capability without implementing
+	// Resume, as a broken plugin might.
+	fakeClaimsResume = "claims-resume"
 )
 
 type fakeBackend struct{ mode string }
@@ -30,8 +33,13 @@ func serveFakePlugin(mode string) {
 	shared.Serve(func(hclog.Logger) shared.Backend { return &fakeBackend{mode: mode} })
 }
 
+// Info lists only freeze, as a plugin built before Resume existed does.
 func (f *fakeBackend) Info(context.Context) (*shared.Info, error) {
-	return &shared.Info{Name: "fake", Version: "0", Capabilities: []string{shared.CapFreeze}}, nil
+	info := &shared.Info{Name: "fake", Version: "0.9", Capabilities: []string{shared.CapFreeze}}
+	if f.mode == fakeClaimsResume {
+		info.Capabilities = append(info.Capabilities, shared.CapResume)
+	}
+	return info, nil
 }
 
 func (f *fakeBackend) Freeze(ctx context.Context, req *shared.FreezeRequest) (

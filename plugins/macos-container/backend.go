@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -40,7 +41,7 @@ func (b *backend) Info(context.Context) (*shared.Info, error) {
 	return &shared.Info{
 		Name:         "macos-container",
 		Version:      version,
-		Capabilities: []string{shared.CapFreeze},
+		Capabilities: []string{shared.CapFreeze, shared.CapResume},
 	}, nil
 }
 
@@ -144,17 +145,22 @@ func (b *backend) labels(c containerInfo, slug string) map[string]string {
 func (b *backend) result(bottle shared.Bottle, c containerInfo, tag, digest string,
 	stopped bool) *shared.FreezeResult {
 	res := &shared.FreezeResult{
-		Artifact:   tag,
-		ArtifactID: digest,
-		ExportHint: fmt.Sprintf("container image save -o %s.tar %s", bottle.Slug, tag),
+		Artifact:    tag,
+		ArtifactID:  digest,
+		ExportHint:  fmt.Sprintf("container image save -o %s.tar %s", bottle.Slug, tag),
+		BackendData: encodeResumeData(c),
 	}
 	if stopped {
 		res.Notes = append(res.Notes, fmt.Sprintf("%s is stopped now; bring the bottle "+
 			"back with `container start %s`", c.ID, c.ID))
 	}
 	if len(c.Mounts) > 0 {
+		var dests []string
+		for _, m := range c.Mounts {
+			dests = append(dests, m.Destination)
+		}
 		res.Warnings = append(res.Warnings, fmt.Sprintf("mounts are not part of the image, "+
-			"so their data is not in it: %v", c.Mounts))
+			"so their data is not in it: %s", strings.Join(dests, ", ")))
 	}
 	return res
 }

@@ -159,6 +159,7 @@ func TestCommitLiveExport(t *testing.T) {
 	after := before
 	after["/committed-image"] = ref + "\n"
 	after["/.preserve"] = ""
+	after["/committed-backend-data"] = `{"version":1}`
 	e2e.AssertUnchanged(t, w.stateDir, after)
 }
 
@@ -213,7 +214,7 @@ func TestCommitStopsFirstBefore121(t *testing.T) {
 
 func TestCommitStoppedContainerAsksNothing(t *testing.T) {
 	c := agentContainer("stopped")
-	c.Mounts = []string{"/work/project"}
+	c.Mounts = []string{"/Users/dev/project:/work/project"}
 	w := newWorld(t, &c, "1.0.0")
 
 	res := w.Bottle(nil, "commit", w.slug)
@@ -223,7 +224,7 @@ func TestCommitStoppedContainerAsksNothing(t *testing.T) {
 	}
 	w.assertCalls(w.expectedCalls()...)
 	e2e.AssertContains(t, "stderr", res.Stderr,
-		"warning: mounts are not part of the image, so their data is not in it: [/work/project]")
+		"warning: mounts are not part of the image, so their data is not in it: /work/project")
 }
 
 func TestCommitDeclinedOnTerminal(t *testing.T) {

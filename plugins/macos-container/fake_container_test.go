@@ -48,7 +48,9 @@ type fakeContainer struct {
 	Workdir string            `json:"workdir"`
 	User    string            `json:"user"` // "uid:gid" or a name
 	Labels  map[string]string `json:"labels"`
-	Mounts  []string          `json:"mounts"`
+	Mounts  []string          `json:"mounts"` // "source:destination"
+	CPUs    int               `json:"cpus"`
+	Memory  int64             `json:"memory"`
 	Files   map[string]string `json:"files"`
 }
 
@@ -114,6 +116,10 @@ func dispatch(w *fakeWorld, args []string) int {
 		return fakeStopStart(w, rest, "stop", "stopped")
 	case "start":
 		return fakeStopStart(w, rest, "start", "running")
+	case "delete", "rm":
+		return fakeDelete(w, rest)
+	case "run":
+		return fakeRun(w, rest)
 	case "export":
 		return fakeExport(w, flag(rest, "-o"), last(rest))
 	case "build":
@@ -155,7 +161,8 @@ func inspectJSON(id string, c *fakeContainer, v semver) map[string]any {
 	}
 	var mounts []any
 	for _, m := range c.Mounts {
-		mounts = append(mounts, map[string]any{"destination": m, "source": "/Users/dev" + m,
+		source, dest, _ := strings.Cut(m, ":")
+		mounts = append(mounts, map[string]any{"destination": dest, "source": source,
 			"type": map[string]any{"virtiofs": map[string]any{}}, "options": []string{}})
 	}
 	config := map[string]any{
@@ -167,7 +174,8 @@ func inspectJSON(id string, c *fakeContainer, v semver) map[string]any {
 			"environment": c.Env, "workingDirectory": c.Workdir, "user": user,
 			"terminal": false, "rlimits": []any{}, "supplementalGroups": []any{}},
 		"labels": c.Labels, "mounts": mounts, "networks": []any{},
-		"platform": map[string]any{"architecture": "arm64", "os": "linux"},
+		"platform":  map[string]any{"architecture": "arm64", "os": "linux"},
+		"resources": map[string]any{"cpus": c.CPUs, "memoryInBytes": c.Memory},
 	}
 	if v.less(semver{1, 0, 0}) {
 		return map[string]any{"status": c.State, "configuration": config,
@@ -191,6 +199,54 @@ func fakeStopStart(w *fakeWorld, ids []string, verb, state string) int {
 		c.State = state
 		fmt.Println(id)
 	}
+	return 0
+}
+
+func fakeDelete(w *fakeWorld, ids []string) int {
+	for _, id := range ids {
+		c, ok := w.Containers[id]
+		switch {
+		case !ok:
+			return fail("notFound", "container not found: %s", id)
+		case c.State == "running":
+			return failCause("internalError", "failed to delete container",
+				"invalidState", "container "+id+" is running")
+		}
+		delete(w.Containers, id)
+		fmt.Println(id)
+	}
+	return 0
+}
+
+// fakeRun starts a container from a built image, as
+// `container run --detach --name N [--volume s:d] [--cpus n] [--memory m] IMAGE`.
+func fakeRun(w *fakeWorld, args []string) int {
+	name, image := flag(args, "--name"), last(args)
+	img, ok := w.Images[normalize(image)]
+	switch {
+	case !slices.Contains(args, "--detach"):
+		return usage("the fake runs detached containers only")
+	case !ok:
+		return fail("notFound", "image not found: %s", image)
+	case w.Containers[name] != nil:
+		return fail("exists", "container with id %s already exists", name)
+	}
+	c := &fakeContainer{State: "running", Image: normalize(image), Env: img.Env,
+		Workdir: img.Workdir, User: img.User, Labels: img.Labels, Files: img.Files}
+	if len(img.Cmd) > 0 {
+		c.Exe, c.Args = img.Cmd[0], img.Cmd[1:]
+	}
+	for i, a := range args {
+		if i+1 < len(args) && a == "--volume" {
+			c.Mounts = append(c.Mounts, args[i+1])
+		}
+	}
+	fmt.Sscan(flag(args, "--cpus"), &c.CPUs)
+	var mib int64
+	fmt.Sscanf(flag(args, "--memory"), "%dM", &mib)
+	c.Memory = mib << 20
+	w.Containers[name] = c
+	fmt.Println(name)
 	return 0
 }
 
@@ -455,5 +511,11 @@ func saveWorld(home string, w *fakeWorld) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(home, "state.json"), data, 0o644)
+	// Atomically, as a real tool's database: a fake killed mid-write by
+	// a cancelled call must not leave half a file for the next one.
+	path := filepath.Join(home, "state.json")
+	if err := os.WriteFile(path+".tmp", data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(path+".tmp", path)
 }

@@ -51,7 +51,15 @@ type containerInfo struct {
 	State   string // running, stopped, stopping, bootstrapped, unknown
 	Process process
 	Labels  map[string]string
-	Mounts  []string // destinations inside the container
+	Mounts  []mount
+	CPUs    int   // 0 when inspect does not say
+	Memory  int64 // bytes; 0 when inspect does not say
+}
+
+// mount is a host directory shared into the container.
+type mount struct {
+	Source      string `json:"source"`
+	Destination string `json:"destination"`
 }
 
 // process is a container's init process, its image configuration as
@@ -95,9 +103,11 @@ type inspectRecord struct {
 		ID          string            `json:"id"`
 		InitProcess process           `json:"initProcess"`
 		Labels      map[string]string `json:"labels"`
-		Mounts      []struct {
-			Destination string `json:"destination"`
-		} `json:"mounts"`
+		Mounts      []mount           `json:"mounts"`
+		Resources   struct {
+			CPUs          int   `json:"cpus"`
+			MemoryInBytes int64 `json:"memoryInBytes"`
+		} `json:"resources"`
 	} `json:"configuration"`
 }
 
@@ -134,9 +144,9 @@ func (b *backend) inspect(ctx context.Context, name string) (containerInfo, erro
 		Process: r.Configuration.InitProcess,
 		Labels:  r.Configuration.Labels,
 	}
-	for _, m := range r.Configuration.Mounts {
-		c.Mounts = append(c.Mounts, m.Destination)
-	}
+	c.Mounts = r.Configuration.Mounts
+	c.CPUs = r.Configuration.Resources.CPUs
+	c.Memory = r.Configuration.Resources.MemoryInBytes
 	b.log.Debug("inspected container", "container", name, "state", c.State)
 	return c, nil
 }

@@ -36,7 +36,7 @@ func (b *backend) Info(context.Context) (*shared.Info, error) {
 	return &shared.Info{
 		Name:         "smolmachines",
 		Version:      version,
-		Capabilities: []string{shared.CapFreeze},
+		Capabilities: []string{shared.CapFreeze, shared.CapResume},
 	}, nil
 }
 

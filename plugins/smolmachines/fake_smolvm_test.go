@@ -66,6 +66,10 @@ func dispatch(machines map[string]*fakeMachine, args []string) int {
 		return fakeStop(machines, flag(args, "--name"))
 	case cmd == "machine start":
 		return fakeStart(machines, flag(args, "--name"))
+	case cmd == "machine create":
+		return fakeCreate(machines, flag(args, "--name"), flag(args, "--from"))
+	case cmd == "machine delete":
+		return fakeDelete(machines, flag(args, "--name"), slices.Contains(args, "--force"))
 	case cmd == "pack create":
 		return fakePack(machines, flag(args, "--from-vm"), flag(args, "-o"))
 	}
@@ -153,6 +157,41 @@ func fakeStart(machines map[string]*fakeMachine, name string) int {
 	fmt.Fprintf(os.Stderr, "Starting machine '%s'...\n", name)
 	m.State, m.PID = "running", 4242
 	fmt.Printf("Machine '%s' running (PID: %d)\n", name, m.PID)
+	return 0
+}
+
+// fakeCreate makes a VM from a .smolmachine file, which holds its disk.
+func fakeCreate(machines map[string]*fakeMachine, name, from string) int {
+	data, err := os.ReadFile(from)
+	if err != nil {
+		return fail("config operation failed: create from .smolmachine: file not found: %s", from)
+	}
+	if _, ok := machines[name]; ok {
+		return fail("config operation failed: create machine: machine '%s' already exists "+
+			"or is being created", name)
+	}
+	_, disk, _ := strings.Cut(string(data), "\ndisk=")
+	machines[name] = &fakeMachine{Name: name, State: "created",
+		Disk: strings.TrimSuffix(disk, "\n")}
+	fmt.Printf("Extracting .smolmachine assets...\nCreated machine: %s\n  CPUs: 4, Memory: "+
+		"8192 MiB\n\nUse 'smolvm machine start --name %s' to start the machine\n", name, name)
+	return 0
+}
+
+// fakeDelete removes a stopped VM; without a terminal it wants --force.
+func fakeDelete(machines map[string]*fakeMachine, name string, force bool) int {
+	m, ok := machines[name]
+	switch {
+	case !ok:
+		return fail("vm not found: %s", name)
+	case !force:
+		return fail("refusing to delete machine '%s' without confirmation: no terminal; "+
+			"pass --force", name)
+	case m.State == "running":
+		return fail("invalid vm state: expected stopped, got running")
+	}
+	delete(machines, name)
+	fmt.Printf("Deleted machine: %s\n", name)
 	return 0
 }
 
@@ -261,5 +300,11 @@ func saveMachines(home string, machines map[string]*fakeMachine) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(home, "machines.json"), data, 0o644)
+	// Atomically, as a real tool's database: a fake killed mid-write by
+	// a cancelled call must not leave half a file for the next one.
+	path := filepath.Join(home, "machines.json")
+	if err := os.WriteFile(path+".tmp", data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(path+".tmp", path)
 }
