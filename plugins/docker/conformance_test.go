@@ -48,6 +48,15 @@ func (dockerFixture) CheckUntouched(t *testing.T, b shared.Bottle) {
 	}
 }
 
+func (fx dockerFixture) CheckResumed(t *testing.T, b shared.Bottle) {
+	fx.CheckUntouched(t, b)
+	waitForFile(t, b.Name, "/work/hello.txt")
+	image := docker(t, "inspect", "--format", "{{.Config.Image}}", b.Name)
+	if image != committedTag(b.Slug) {
+		t.Errorf("container %s runs %s, want the committed image", b.Name, image)
+	}
+}
+
 func TestConformance(t *testing.T) {
 	requireDocker(t)
 	t.Run("in process", func(t *testing.T) {

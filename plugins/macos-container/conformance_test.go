@@ -74,6 +74,17 @@ func (fx *macFixture) CheckUntouched(t *testing.T, b shared.Bottle) {
 	}
 }
 
+func (fx *macFixture) CheckResumed(t *testing.T, b shared.Bottle) {
+	w, err := loadWorld(fx.home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := w.Containers[b.Name]; c == nil || c.State != "running" ||
+		c.Files["/work/slug"] != b.Slug {
+		t.Errorf("container %s is %+v, want it running from its image", b.Name, c)
+	}
+}
+
 func TestConformance(t *testing.T) {
 	// 1.0.0 makes the plugin stop the container, so the kit's questions
 	// are asked; 1.2.1 exports live and asks nothing.

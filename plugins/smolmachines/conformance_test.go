@@ -68,6 +68,16 @@ func (fx *smolFixture) CheckUntouched(t *testing.T, b shared.Bottle) {
 	}
 }
 
+func (fx *smolFixture) CheckResumed(t *testing.T, b shared.Bottle) {
+	machines, err := loadMachines(fx.home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := machines[b.Name]; m == nil || m.State != "running" || m.Disk != b.Slug {
+		t.Errorf("VM %s is %+v, want it running with its committed disk", b.Name, m)
+	}
+}
+
 func TestConformance(t *testing.T) {
 	fx := newSmolFixture(t)
 	t.Run("in process", func(t *testing.T) {

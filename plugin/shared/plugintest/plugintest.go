@@ -11,7 +11,10 @@
 //     (ErrFailedPrecondition), leaves the bottle untouched, and the
 //     error keeps its class;
 //   - a cancelled Freeze returns promptly and leaves the bottle
-//     untouched, unless it had already finished.
+//     untouched, unless it had already finished;
+//   - for backends that resume (and fixtures that implement
+//     ResumeFixture): Resume refuses a bottle that still exists, and
+//     with Replace starts the bottle again from its artifact.
 //
 // The author supplies a Fixture that makes bottles and judges results.
 package plugintest
@@ -49,6 +52,15 @@ type Fixture interface {
 	CheckUntouched(t *testing.T, b shared.Bottle)
 }
 
+// ResumeFixture is a Fixture for backends that can resume. The kit
+// checks Resume only when the backend lists the resume capability and
+// the fixture implements this.
+type ResumeFixture interface {
+	Fixture
+	// CheckResumed checks that the bottle runs again as it was frozen.
+	CheckResumed(t *testing.T, b shared.Bottle)
+}
+
 // Run checks a backend in this process, over a real gRPC connection
 // with go-plugin's broker, as the host would talk to it.
 func Run(t *testing.T, impl shared.Backend, fx Fixture) {
@@ -76,7 +88,7 @@ func RunBinary(t *testing.T, path string, fx Fixture) {
 		t.Fatalf("start %s: %v", path, err)
 	}
 	t.Cleanup(client.Close)
-	runChecks(t, client, backend, fx)
+	runChecks(t, client.Backend, backend, fx)
 }
 
 func runChecks(t *testing.T, b shared.Backend, backend string, fx Fixture) {
@@ -98,6 +110,54 @@ func runChecks(t *testing.T, b shared.Backend, backend string, fx Fixture) {
 	t.Run("a cancelled Freeze stops and leaves the bottle untouched", func(t *testing.T) {
 		checkCancel(t, b, fx)
 	})
+	resumer, rfx, ok := canResume(t, b, fx)
+	if !ok {
+		return
+	}
+	t.Run("Resume refuses an existing bottle, and replaces it when asked", func(t *testing.T) {
+		checkResume(t, b, resumer, rfx)
+	})
+}
+
+// canResume reports whether the backend says it resumes and the
+// fixture can check it.
+func canResume(t *testing.T, b shared.Backend, fx Fixture) (
+	shared.Resumer, ResumeFixture, bool,
+) {
+	info, err := b.Info(t.Context())
+	resumer, isResumer := b.(shared.Resumer)
+	rfx, isResumeFixture := fx.(ResumeFixture)
+	if err != nil || !info.Has(shared.CapResume) || !isResumer {
+		return nil, nil, false
+	}
+	if !isResumeFixture {
+		t.Log("the backend resumes, but the fixture has no CheckResumed: Resume not checked")
+		return nil, nil, false
+	}
+	return resumer, rfx, true
+}
+
+func checkResume(t *testing.T, b shared.Backend, r shared.Resumer, fx ResumeFixture) {
+	bottle := fx.NewBottle(t)
+	ctx, cancel := context.WithTimeout(t.Context(), callTimeout)
+	defer cancel()
+	frozen, err := b.Freeze(ctx, &shared.FreezeRequest{Bottle: bottle,
+		Prompter: &answer{yes: true}})
+	if err != nil {
+		t.Fatalf("Freeze: %v", err)
+	}
+	req := &shared.ResumeRequest{Bottle: bottle, Artifact: frozen.Artifact,
+		BackendData: frozen.BackendData, Prompter: &answer{yes: true}}
+
+	if _, err := r.Resume(ctx, req); !errors.Is(err, shared.ErrFailedPrecondition) {
+		t.Fatalf("Resume over the existing bottle, without Replace, returned %v; "+
+			"want an error of class %v", err, shared.ErrFailedPrecondition)
+	}
+	req.Replace = true
+	if _, err := r.Resume(ctx, req); err != nil {
+		t.Fatalf("Resume with Replace: %v", err)
+	}
+	fx.CheckResumed(t, bottle)
 }
 
 const callTimeout = 2 * time.Minute
