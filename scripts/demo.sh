@@ -2,8 +2,8 @@
 # make demo: show bottle's main job on a throwaway bottle. Builds a tiny
 # FROM-scratch image (no registry needed), starts a bottle container from
 # it, records its state under a temporary state root as the Python
-# launcher would, commits it with bin/bottle, shows the artifact, and
-# removes everything it made.
+# launcher would, commits it with bin/bottle, shows the artifact,
+# resumes the bottle from it, and removes everything it made.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,6 +34,9 @@ step "start bottle $slug; its agent writes /work/notes.txt and keeps running"
 show docker run -d --name "bot-bottle-$slug" "$image" \
   write /work/notes.txt "notes the agent wrote before the freeze" >/dev/null
 
+step "the agent works on: it leaves a second file the image's command does not write"
+show docker exec "bot-bottle-$slug" /agent put /work/progress.txt "step 2 of 3 done"
+
 step "record the bottle's state as the launcher does, in a throwaway root"
 export BOTTLE_STATE_DIR="$work/state"
 mkdir -p "$BOTTLE_STATE_DIR/$slug"
@@ -55,6 +58,12 @@ show cat "$BOTTLE_STATE_DIR/$slug/committed-image"
 step "the bottle is still running, and a new container from the artifact has the file"
 show docker inspect --format '{{.Name}} is {{.State.Status}}' "bot-bottle-$slug"
 show docker run --rm "$ref" cat /work/notes.txt
+echo >&2
+
+step "the bottle goes away; bottle resume brings it back from the snapshot"
+show docker rm -f "bot-bottle-$slug" >/dev/null
+show bin/bottle resume "$slug"
+show docker exec "bot-bottle-$slug" /agent cat /work/progress.txt
 echo >&2
 
 step "done; removing the demo's container, images and state"

@@ -2,7 +2,10 @@ package main_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
+
+	"golang.org/x/term"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -25,7 +28,16 @@ const (
 	// fakeClaimsResume lists the resume capability without implementing
 	// Resume, as a broken plugin might.
 	fakeClaimsResume = "claims-resume"
+	// fakeReport writes what the plugin process sees to the marker file.
+	fakeReport = "report"
 )
+
+// pluginReport is what a plugin process sees of its surroundings.
+type pluginReport struct {
+	StdinIsTerminal bool   `json:"stdin_is_terminal"`
+	SocketDir       string `json:"socket_dir"`
+	SocketDirMode   string `json:"socket_dir_mode"`
+}
 
 type fakeBackend struct{ mode string }
 
@@ -46,7 +58,7 @@ func (f *fakeBackend) Freeze(ctx context.Context, req *shared.FreezeRequest) (
 	*shared.FreezeResult, error,
 ) {
 	if marker := os.Getenv(envFakeMarker); marker != "" {
-		os.WriteFile(marker, nil, 0o644)
+		os.WriteFile(marker, report(f.mode), 0o644)
 	}
 	switch f.mode {
 	case fakeHang:
@@ -69,4 +81,17 @@ func (f *fakeBackend) Freeze(ctx context.Context, req *shared.FreezeRequest) (
 		Warnings:   []string{"fake warning"},
 		Notes:      []string{"fake note"},
 	}, nil
+}
+
+func report(mode string) []byte {
+	if mode != fakeReport {
+		return nil
+	}
+	r := pluginReport{StdinIsTerminal: term.IsTerminal(int(os.Stdin.Fd())),
+		SocketDir: os.Getenv("PLUGIN_UNIX_SOCKET_DIR")}
+	if info, err := os.Stat(r.SocketDir); err == nil {
+		r.SocketDirMode = info.Mode().Perm().String()
+	}
+	data, _ := json.Marshal(r)
+	return data
 }

@@ -5,7 +5,6 @@
 package main_test
 
 import (
-	"fmt"
 	"os"
 	"testing"
 
@@ -19,19 +18,5 @@ func TestMain(m *testing.M) {
 		serveFakePlugin(mode) // this process was started as a plugin
 		return
 	}
-	os.Exit(runTests(m))
-}
-
-func runTests(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "bottle-e2e-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	if bins, err = e2e.Build(dir); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	return m.Run()
+	os.Exit(e2e.Main(m, &bins))
 }

@@ -66,8 +66,8 @@ func TestUsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"commit"}, "commit takes one bottle slug, got 0 arguments"},
-		{[]string{"commit", "a", "b"}, "got 2 arguments"},
+		{[]string{"commit"}, "commit takes one argument, got 0: bottle commit <slug>"},
+		{[]string{"commit", "a", "b"}, "got 2"},
 		{[]string{"commit", "--frobnicate", "x"}, "unknown flag: --frobnicate"},
 		{[]string{"--log-level", "loud", "commit", "x"}, `invalid log level "loud"`},
 	}

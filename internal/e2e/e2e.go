@@ -176,3 +176,44 @@ func (s *Sandbox) InstallScriptPlugin(backend, script string) {
 		s.T.Fatal(err)
 	}
 }
+
+// Main is the body of a TestMain for end-to-end tests: it builds the
+// binaries into a temporary directory, sets *bins, runs the tests, and
+// returns their exit code.
+func Main(m *testing.M, bins **Binaries) int {
+	dir, err := os.MkdirTemp("", "bottle-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	if *bins, err = Build(dir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return m.Run()
+}
+
+// InstallFake puts the running test binary first on the sandbox's PATH
+// under a tool's name, so that bottle's plugins run it as that tool.
+func (s *Sandbox) InstallFake(tool string) {
+	s.T.Helper()
+	dir := s.T.TempDir()
+	s.LinkTestBinary(dir, tool)
+	s.PrependPath(dir)
+}
+
+// FakeOnPath puts the running test binary first on this test process's
+// PATH under a tool's name; plugins the test starts inherit it.
+func FakeOnPath(t *testing.T, tool string) {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.Symlink(exe, filepath.Join(dir, tool)); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+}

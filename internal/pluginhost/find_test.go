@@ -93,3 +93,14 @@ func TestTailWriterKeepsTheLastLines(t *testing.T) {
 		t.Errorf("empty quoted() = %q", got)
 	}
 }
+
+func TestSocketBaseAvoidsOverlongPaths(t *testing.T) {
+	t.Setenv("TMPDIR", "/short")
+	if got := socketBase(); got != "/short" {
+		t.Errorf("socketBase() with a short TMPDIR = %q", got)
+	}
+	t.Setenv("TMPDIR", "/"+strings.Repeat("x", 80))
+	if got := socketBase(); got != "/tmp" {
+		t.Errorf("socketBase() with a long TMPDIR = %q, want /tmp", got)
+	}
+}

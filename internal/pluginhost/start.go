@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -65,25 +64,21 @@ type Client struct {
 	shared.Backend
 	Plugin Plugin
 
-	client    *plugin.Client
-	stderr    *tailWriter
-	socketDir string
+	client *plugin.Client
+	stderr *tailWriter
 }
 
 // Start runs the plugin and completes the go-plugin handshake over gRPC,
-// after making sure that no other user could have changed it. Close the
-// client when done.
+// after making sure that no other user could have changed it and that
+// it matches its pin, if it has one. Close the client when done.
 func Start(p Plugin, opts StartOptions) (*Client, error) {
 	if err := CheckSafe(p.Path); err != nil {
 		return nil, err
 	}
-	// The plugin's socket lives in a directory only this user can enter,
-	// so no other user can connect to it, whatever the umask.
-	socketDir, err := os.MkdirTemp("", "bottle-plugin-")
-	if err != nil {
-		return nil, fmt.Errorf("start plugin %s: %w", p.Backend, err)
+	if err := checkPin(p, opts.Checksum); err != nil {
+		return nil, err
 	}
-	c := &Client{Plugin: p, stderr: newTailWriter(20), socketDir: socketDir}
+	c := &Client{Plugin: p, stderr: newTailWriter(20)}
 	c.client = plugin.NewClient(c.config(opts))
 
 	rpc, err := c.client.Client()
@@ -100,22 +95,38 @@ func Start(p Plugin, opts StartOptions) (*Client, error) {
 	return c, nil
 }
 
+// checkPin has go-plugin's SecureConfig hash the executable and compare
+// it with the pinned checksum; nil checksum means not pinned.
+func checkPin(p Plugin, checksum []byte) error {
+	if checksum == nil {
+		return nil
+	}
+	secure := &plugin.SecureConfig{Checksum: checksum, Hash: sha256.New()}
+	ok, err := secure.Check(p.Path)
+	if err != nil {
+		return badPlugin(ErrBadPlugin, "verify %s: %v", p.Path, err)
+	}
+	if !ok {
+		return &PinError{Backend: p.Backend, Path: p.Path}
+	}
+	return nil
+}
+
 func (c *Client) config(opts StartOptions) *plugin.ClientConfig {
-	cmd := exec.Command(c.Plugin.Path)
-	// The environment is passed whole here, not added by go-plugin, so
-	// that the log level set here is the one the plugin sees.
-	cmd.Env = append(os.Environ(), shared.EnvLogLevel+"="+opts.LogLevel)
 	log := opts.Log
 	if log == nil {
 		log = hclog.NewNullLogger()
 	}
-	config := &plugin.ClientConfig{
+	// The plugin gets bottle's environment and the log level asked for.
+	env := append(os.Environ(), shared.EnvLogLevel+"="+opts.LogLevel)
+	return &plugin.ClientConfig{
 		HandshakeConfig:  shared.Handshake,
 		VersionedPlugins: shared.PluginSets(nil),
-		Cmd:              cmd,
+		RunnerFunc:       runPlugin(c.Plugin.Path, env),
 		SkipHostEnv:      true,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
-		UnixSocketConfig: &plugin.UnixSocketConfig{TempDir: c.socketDir},
+		// go-plugin makes a private directory for the sockets there.
+		UnixSocketConfig: &plugin.UnixSocketConfig{TempDir: socketBase()},
 		// Not AutoMTLS: the private socket directory already keeps other
 		// users out, and mTLS would add about 50 ms to every command
 		// (a P-521 key pair made on each side).
@@ -129,16 +140,26 @@ func (c *Client) config(opts StartOptions) *plugin.ClientConfig {
 		SyncStdout: c.stderr,
 		SyncStderr: c.stderr,
 	}
-	if opts.Checksum != nil {
-		config.SecureConfig = &plugin.SecureConfig{Checksum: opts.Checksum, Hash: sha256.New()}
-	}
-	return config
 }
 
-// Close ends the plugin process and removes its socket directory.
+// maxSocketPath is the longest Unix socket path macOS takes (Linux
+// takes 107 bytes).
+const maxSocketPath = 103
+
+// socketBase is where the private socket directory goes: $TMPDIR, unless
+// the socket paths under it would be too long, as they can be on macOS
+// or in deep test directories; then /tmp.
+func socketBase() string {
+	const socketSuffix = "/plugin-dir0123456789/plugin0123456789"
+	if dir := os.TempDir(); len(dir)+len(socketSuffix) <= maxSocketPath {
+		return dir
+	}
+	return "/tmp"
+}
+
+// Close ends the plugin process; go-plugin removes its socket directory.
 func (c *Client) Close() {
 	c.client.Kill()
-	os.RemoveAll(c.socketDir)
 }
 
 // exitWait bounds the wait for a plugin whose connection broke to be
@@ -169,8 +190,6 @@ func (c *Client) startError(err error) error {
 	msg := err.Error()
 	path := c.Plugin.Path
 	switch {
-	case errors.Is(err, plugin.ErrChecksumsDoNotMatch):
-		return &PinError{Backend: c.Plugin.Backend, Path: path}
 	case strings.Contains(msg, "exited before we could connect"),
 		strings.Contains(msg, "Failed to read any lines from plugin's stdout"):
 		return badPlugin(ErrBadPlugin, "%s exited before the handshake%s",

@@ -28,21 +28,7 @@ const envRequireDocker = "BOTTLE_TEST_REQUIRE_DOCKER"
 var bins *e2e.Binaries
 
 func TestMain(m *testing.M) {
-	os.Exit(runTests(m))
-}
-
-func runTests(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "bottle-docker-e2e-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	if bins, err = e2e.Build(dir); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	return m.Run()
+	os.Exit(e2e.Main(m, &bins))
 }
 
 func TestCommitEndToEnd(t *testing.T) {

@@ -15,7 +15,11 @@ func startConfiguredBottle(t *testing.T, slug string) (mount string) {
 	t.Helper()
 	mount = t.TempDir()
 	e2e.MustWrite(t, filepath.Join(mount, "shared.txt"), "from the host")
-	startBottle(t, slug, "-e", "BOTTLE_TEST_VAR=kept", "-v", mount+":/data", "-w", "/work")
+	name := startBottle(t, slug, "-e", "BOTTLE_TEST_VAR=kept", "-v", mount+":/data",
+		"-w", "/work")
+	// Written by the running agent, not by the image's command: only the
+	// snapshot can bring it back.
+	docker(t, "exec", name, "/agent", "put", "/work/progress.txt", "step 2 of 3")
 	return mount
 }
 
@@ -25,6 +29,7 @@ func assertLikeTheOriginal(t *testing.T, name, slug string) {
 	waitForFile(t, name, "/work/hello.txt")
 	checks := map[string][]string{
 		"hello from " + slug: {"cat", "/work/hello.txt"},
+		"step 2 of 3":        {"cat", "/work/progress.txt"},
 		"kept":               {"env", "BOTTLE_TEST_VAR"},
 		"from the host":      {"cat", "/data/shared.txt"},
 		"/work":              {"pwd"},

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -19,15 +18,7 @@ type macFixture struct{ home string }
 
 func newMacFixture(t *testing.T, cliVersion string) *macFixture {
 	fx := &macFixture{home: t.TempDir()}
-	fakeBin := t.TempDir()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(exe, filepath.Join(fakeBin, "container")); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("PATH", fakeBin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	e2e.FakeOnPath(t, "container")
 	t.Setenv(envFakeHome, fx.home)
 	t.Setenv(envFakeVersion, cliVersion)
 	return fx

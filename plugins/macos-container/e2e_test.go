@@ -21,21 +21,7 @@ func TestMain(m *testing.M) {
 	if filepath.Base(os.Args[0]) == "container" {
 		os.Exit(fakeContainerCLI(os.Args[1:]))
 	}
-	os.Exit(runTests(m))
-}
-
-func runTests(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "bottle-macos-container-e2e-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	if bins, err = e2e.Build(dir); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	return m.Run()
+	os.Exit(e2e.Main(m, &bins))
 }
 
 // world is a sandbox with the fake `container` installed and one bottle.
@@ -61,9 +47,7 @@ func newWorld(t *testing.T, c *fakeContainer, cliVersion string) *world {
 	w := &world{Sandbox: e2e.NewSandbox(t, bins), slug: e2e.RandomSlug("mac")}
 	w.name = "bot-bottle-" + w.slug
 	w.fakeHome, w.tmp = t.TempDir(), t.TempDir()
-	fakeBin := t.TempDir()
-	w.LinkTestBinary(fakeBin, "container")
-	w.PrependPath(fakeBin)
+	w.InstallFake("container")
 	w.Env = append(w.Env, envFakeHome+"="+w.fakeHome, envFakeVersion+"="+cliVersion,
 		"TMPDIR="+w.tmp)
 	w.stateDir = w.NewBottleState(w.slug, e2e.PythonMetadata(w.slug, "macos-container"))

@@ -29,6 +29,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/bot-bottle/bottle/internal/e2e/fakecli"
 )
 
 const (
@@ -82,7 +84,7 @@ func fakeCLIVersion() semver {
 // fakeContainerCLI runs one command and returns its exit code.
 func fakeContainerCLI(args []string) int {
 	home := os.Getenv(envFakeHome)
-	logCall(home, args)
+	fakecli.LogCall(home, "container", args)
 	if len(args) == 1 && args[0] == "--version" {
 		fmt.Printf("container CLI version %s (build: release, commit: 4ac18b5)\n",
 			fakeCLIVersion())
@@ -121,9 +123,9 @@ func dispatch(w *fakeWorld, args []string) int {
 	case "run":
 		return fakeRun(w, rest)
 	case "export":
-		return fakeExport(w, flag(rest, "-o"), last(rest))
+		return fakeExport(w, fakecli.Flag(rest, "-o"), fakecli.Last(rest))
 	case "build":
-		return fakeBuild(w, flag(rest, "-t"), flag(rest, "-f"), last(rest))
+		return fakeBuild(w, fakecli.Flag(rest, "-t"), fakecli.Flag(rest, "-f"), fakecli.Last(rest))
 	case "image":
 		if len(rest) == 2 && rest[0] == "inspect" {
 			return fakeImageInspect(w, rest[1])
@@ -192,7 +194,7 @@ func fakeStopStart(w *fakeWorld, ids []string, verb, state string) int {
 			return failCause("internalError", "failed to "+verb+" container",
 				"notFound", "container with ID "+id+" not found")
 		}
-		if failing(verb) {
+		if fakecli.Failing(envFakeFail, verb) {
 			return failCause("internalError", "failed to "+verb+" container",
 				"timeout", "the operation timed out")
 		}
@@ -221,7 +223,7 @@ func fakeDelete(w *fakeWorld, ids []string) int {
 // fakeRun starts a container from a built image, as
 // `container run --detach --name N [--volume s:d] [--cpus n] [--memory m] IMAGE`.
 func fakeRun(w *fakeWorld, args []string) int {
-	name, image := flag(args, "--name"), last(args)
+	name, image := fakecli.Flag(args, "--name"), fakecli.Last(args)
 	img, ok := w.Images[normalize(image)]
 	switch {
 	case !slices.Contains(args, "--detach"):
@@ -241,9 +243,9 @@ func fakeRun(w *fakeWorld, args []string) int {
 			c.Mounts = append(c.Mounts, args[i+1])
 		}
 	}
-	fmt.Sscan(flag(args, "--cpus"), &c.CPUs)
+	fmt.Sscan(fakecli.Flag(args, "--cpus"), &c.CPUs)
 	var mib int64
-	fmt.Sscanf(flag(args, "--memory"), "%dM", &mib)
+	fmt.Sscanf(fakecli.Flag(args, "--memory"), "%dM", &mib)
 	c.Memory = mib << 20
 	w.Containers[name] = c
 	fmt.Println(name)
@@ -260,7 +262,7 @@ func fakeExport(w *fakeWorld, out, id string) int {
 			"invalidState", "container is not stopped")
 	}
 	data := tarOf(c.Files)
-	if failing("export-disk-full") {
+	if fakecli.Failing(envFakeFail, "export-disk-full") {
 		os.WriteFile(out, data[:len(data)/2], 0o644)
 		return failCause("internalError", "failed to export container",
 			"unknown", "write "+out+": No space left on device")
@@ -272,7 +274,7 @@ func fakeExport(w *fakeWorld, out, id string) int {
 }
 
 func fakeBuild(w *fakeWorld, tag, dockerfile, dir string) int {
-	if failing("build") {
+	if fakecli.Failing(envFakeFail, "build") {
 		fmt.Fprintln(os.Stderr, "#3 [1/1] ADD rootfs.tar /")
 		return fail("internalError", "build failed: builder exited with status 1")
 	}
@@ -447,10 +449,6 @@ func sortedKeys(m map[string]string) []string {
 	return keys
 }
 
-func failing(step string) bool {
-	return slices.Contains(strings.Split(os.Getenv(envFakeFail), ","), step)
-}
-
 func fail(code, format string, args ...any) int {
 	fmt.Fprintf(os.Stderr, "Error: %s: \"%s\"\n", code, fmt.Sprintf(format, args...))
 	return 1
@@ -468,54 +466,11 @@ func usage(msg string) int {
 	return 64
 }
 
-func flag(args []string, name string) string {
-	for i, a := range args {
-		if a == name && i+1 < len(args) {
-			return args[i+1]
-		}
-	}
-	return ""
-}
-
-func last(args []string) string {
-	if len(args) == 0 {
-		return ""
-	}
-	return args[len(args)-1]
-}
-
-func logCall(home string, args []string) {
-	f, err := os.OpenFile(filepath.Join(home, "calls.log"),
-		os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-	if err != nil {
-		return
-	}
-	defer f.Close()
-	fmt.Fprintln(f, "container "+strings.Join(args, " "))
-}
-
 func loadWorld(home string) (*fakeWorld, error) {
 	w := &fakeWorld{Containers: map[string]*fakeContainer{}, Images: map[string]*fakeImage{}}
-	data, err := os.ReadFile(filepath.Join(home, "state.json"))
-	if os.IsNotExist(err) {
-		return w, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return w, json.Unmarshal(data, w)
+	return w, fakecli.Load(filepath.Join(home, "state.json"), w)
 }
 
 func saveWorld(home string, w *fakeWorld) error {
-	data, err := json.MarshalIndent(w, "", "  ")
-	if err != nil {
-		return err
-	}
-	// Atomically, as a real tool's database: a fake killed mid-write by
-	// a cancelled call must not leave half a file for the next one.
-	path := filepath.Join(home, "state.json")
-	if err := os.WriteFile(path+".tmp", data, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(path+".tmp", path)
+	return fakecli.Save(filepath.Join(home, "state.json"), w)
 }

@@ -20,15 +20,7 @@ type smolFixture struct{ home string }
 
 func newSmolFixture(t *testing.T) *smolFixture {
 	fx := &smolFixture{home: t.TempDir()}
-	fakeBin := t.TempDir()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(exe, filepath.Join(fakeBin, "smolvm")); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("PATH", fakeBin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	e2e.FakeOnPath(t, "smolvm")
 	t.Setenv(envFakeHome, fx.home)
 	return fx
 }

@@ -24,21 +24,7 @@ func TestMain(m *testing.M) {
 	if filepath.Base(os.Args[0]) == "smolvm" {
 		os.Exit(fakeSmolvm(os.Args[1:]))
 	}
-	os.Exit(runTests(m))
-}
-
-func runTests(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "bottle-smolmachines-e2e-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	if bins, err = e2e.Build(dir); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	return m.Run()
+	os.Exit(e2e.Main(m, &bins))
 }
 
 // world is a sandbox with the fake smolvm installed and one bottle.
@@ -52,9 +38,7 @@ func newWorld(t *testing.T, vm fakeMachine) *world {
 	w := &world{Sandbox: e2e.NewSandbox(t, bins), slug: e2e.RandomSlug("vm")}
 	w.vm = "bot-bottle-" + w.slug
 	w.fakeHome = t.TempDir()
-	fakeBin := t.TempDir()
-	w.LinkTestBinary(fakeBin, "smolvm")
-	w.PrependPath(fakeBin)
+	w.InstallFake("smolvm")
 	w.Env = append(w.Env, envFakeHome+"="+w.fakeHome)
 	w.stateDir = w.NewBottleState(w.slug, e2e.PythonMetadata(w.slug, "smolmachines"))
 	if vm.State != "" {

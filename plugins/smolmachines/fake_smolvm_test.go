@@ -21,6 +21,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/bot-bottle/bottle/internal/e2e/fakecli"
 )
 
 const (
@@ -42,7 +44,7 @@ type fakeMachine struct {
 // fakeSmolvm runs one smolvm command and returns its exit code.
 func fakeSmolvm(args []string) int {
 	home := os.Getenv(envFakeHome)
-	logCall(home, args)
+	fakecli.LogCall(home, "smolvm", args)
 	machines, err := loadMachines(home)
 	if err != nil {
 		return fail("config operation failed: open database: %v", err)
@@ -55,7 +57,7 @@ func fakeSmolvm(args []string) int {
 }
 
 func dispatch(machines map[string]*fakeMachine, args []string) int {
-	cmd := strings.Join(firstN(args, 2), " ")
+	cmd := strings.Join(args[:min(2, len(args))], " ")
 	switch {
 	case len(args) == 1 && args[0] == "--version":
 		fmt.Println(fakeVersion)
@@ -63,15 +65,15 @@ func dispatch(machines map[string]*fakeMachine, args []string) int {
 	case cmd == "machine ls":
 		return fakeList(machines, args[2:])
 	case cmd == "machine stop":
-		return fakeStop(machines, flag(args, "--name"))
+		return fakeStop(machines, fakecli.Flag(args, "--name"))
 	case cmd == "machine start":
-		return fakeStart(machines, flag(args, "--name"))
+		return fakeStart(machines, fakecli.Flag(args, "--name"))
 	case cmd == "machine create":
-		return fakeCreate(machines, flag(args, "--name"), flag(args, "--from"))
+		return fakeCreate(machines, fakecli.Flag(args, "--name"), fakecli.Flag(args, "--from"))
 	case cmd == "machine delete":
-		return fakeDelete(machines, flag(args, "--name"), slices.Contains(args, "--force"))
+		return fakeDelete(machines, fakecli.Flag(args, "--name"), slices.Contains(args, "--force"))
 	case cmd == "pack create":
-		return fakePack(machines, flag(args, "--from-vm"), flag(args, "-o"))
+		return fakePack(machines, fakecli.Flag(args, "--from-vm"), fakecli.Flag(args, "-o"))
 	}
 	fmt.Fprintf(os.Stderr, "error: unrecognized subcommand '%s'\n\nUsage: smolvm <COMMAND>\n",
 		strings.Join(args, " "))
@@ -79,7 +81,7 @@ func dispatch(machines map[string]*fakeMachine, args []string) int {
 }
 
 func fakeList(machines map[string]*fakeMachine, rest []string) int {
-	if failing("ls") {
+	if fakecli.Failing(envFakeFail, "ls") {
 		return fail("config operation failed: open database: database is locked")
 	}
 	if !slices.Contains(rest, "--json") {
@@ -121,7 +123,7 @@ func fakeStop(machines map[string]*fakeMachine, name string) int {
 	if !ok {
 		return fail("vm not found: %s", name)
 	}
-	if failing("stop") {
+	if fakecli.Failing(envFakeFail, "stop") {
 		return fail("agent operation failed: stop: timed out waiting for VM to stop")
 	}
 	switch m.State {
@@ -144,7 +146,7 @@ func fakeStart(machines map[string]*fakeMachine, name string) int {
 	if !ok {
 		return fail("vm not found: %s", name)
 	}
-	if failing("start") {
+	if fakecli.Failing(envFakeFail, "start") {
 		return fail("agent operation failed: start: kernel panic in guest")
 	}
 	switch m.State {
@@ -223,9 +225,9 @@ func writePack(m *fakeMachine, out string) int {
 	fmt.Printf("Packing VM '%s' snapshot...\nCollecting runtime libraries...\n", m.Name)
 	artifact := "SMOLMACHINE v1\nvm=" + m.Name + "\ndisk=" + m.Disk + "\n"
 	switch {
-	case failing("pack"):
+	case fakecli.Failing(envFakeFail, "pack"):
 		return fail("agent operation failed: pack from VM: qemu-img convert failed")
-	case failing("pack-disk-full"):
+	case fakecli.Failing(envFakeFail, "pack-disk-full"):
 		os.WriteFile(out+".smolmachine", []byte(artifact[:len(artifact)/2]), 0o644)
 		return fail("agent operation failed: pack from VM: write assets: " +
 			"No space left on device (os error 28)")
@@ -242,26 +244,9 @@ func writePack(m *fakeMachine, out string) int {
 	return 0
 }
 
-func failing(step string) bool {
-	return slices.Contains(strings.Split(os.Getenv(envFakeFail), ","), step)
-}
-
 func fail(format string, args ...any) int {
 	fmt.Fprintf(os.Stderr, "Error: "+format+"\n", args...)
 	return 1
-}
-
-func flag(args []string, name string) string {
-	for i, a := range args {
-		if a == name && i+1 < len(args) {
-			return args[i+1]
-		}
-	}
-	return ""
-}
-
-func firstN(args []string, n int) []string {
-	return args[:min(n, len(args))]
 }
 
 func sortedNames(machines map[string]*fakeMachine) []string {
@@ -273,38 +258,11 @@ func sortedNames(machines map[string]*fakeMachine) []string {
 	return names
 }
 
-func logCall(home string, args []string) {
-	f, err := os.OpenFile(filepath.Join(home, "calls.log"),
-		os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-	if err != nil {
-		return
-	}
-	defer f.Close()
-	fmt.Fprintln(f, "smolvm "+strings.Join(args, " "))
-}
-
 func loadMachines(home string) (map[string]*fakeMachine, error) {
 	machines := map[string]*fakeMachine{}
-	data, err := os.ReadFile(filepath.Join(home, "machines.json"))
-	if os.IsNotExist(err) {
-		return machines, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return machines, json.Unmarshal(data, &machines)
+	return machines, fakecli.Load(filepath.Join(home, "machines.json"), &machines)
 }
 
 func saveMachines(home string, machines map[string]*fakeMachine) error {
-	data, err := json.MarshalIndent(machines, "", "  ")
-	if err != nil {
-		return err
-	}
-	// Atomically, as a real tool's database: a fake killed mid-write by
-	// a cancelled call must not leave half a file for the next one.
-	path := filepath.Join(home, "machines.json")
-	if err := os.WriteFile(path+".tmp", data, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(path+".tmp", path)
+	return fakecli.Save(filepath.Join(home, "machines.json"), machines)
 }

@@ -3,6 +3,7 @@
 // and the demo need no registry.
 //
 //	agent write <path> <text>   write text to path, then wait for a signal
+//	agent put <path> <text>     write text to path, and exit
 //	agent cat <path>            print the file at path
 //	agent env <name>            print an environment variable
 //	agent pwd                   print the working directory
@@ -25,18 +26,20 @@ func main() {
 
 func run(args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: agent write <path> <text> | cat <path> | env <name> | pwd")
+		return fmt.Errorf("usage: agent write|put <path> <text> | cat <path> | env <name> | pwd")
 	}
 	switch {
 	case args[0] == "write" && len(args) == 3:
-		if err := os.MkdirAll(filepath.Dir(args[1]), 0o755); err != nil {
-			return err
-		}
-		if err := os.WriteFile(args[1], []byte(args[2]), 0o644); err != nil {
+		if err := run([]string{"put", args[1], args[2]}); err != nil {
 			return err
 		}
 		waitForSignal()
 		return nil
+	case args[0] == "put" && len(args) == 3:
+		if err := os.MkdirAll(filepath.Dir(args[1]), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(args[1], []byte(args[2]), 0o644)
 	case args[0] == "cat" && len(args) == 2:
 		data, err := os.ReadFile(args[1])
 		if err != nil {
