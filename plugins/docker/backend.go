@@ -150,7 +150,7 @@ func (b *backend) layerWarning(ctx context.Context, eng engine, tag string) stri
 	}
 	return fmt.Sprintf("the image has %d layers; the engine refuses more than %d, so about "+
 		"%d more commits of this bottle will work: then start a fresh bottle, or flatten "+
-		"the image (see the README)", n, maxLayers, max(0, maxLayers-n-1))
+		"the image (see the README)", n, maxLayers, max(0, maxLayers-n))
 }
 
 func containerState(c container.InspectResponse) string {
