@@ -157,8 +157,12 @@ func TestCommitInterruptedLeavesStateAlone(t *testing.T) {
 	if code := cmd.ProcessState.ExitCode(); code != 130 {
 		t.Errorf("exit code %d after SIGINT, want 130", code)
 	}
-	e2e.AssertContains(t, "stderr", stderr.String(), "interrupted, nothing was recorded")
+	e2e.AssertContains(t, "stderr", stderr.String(), "interrupted, nothing was recorded",
+		"Ctrl-C again to quit at once")
 	e2e.AssertUnchanged(t, s.StateRoot, before)
+	if _, err := os.Stat(marker + ".undone"); err != nil {
+		t.Errorf("bottle exited before the plugin finished undoing its work: %v", err)
+	}
 }
 
 func TestCommitRefusesABusyBottle(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"time"
 
 	"golang.org/x/term"
 
@@ -63,6 +64,9 @@ func (f *fakeBackend) Freeze(ctx context.Context, req *shared.FreezeRequest) (
 	switch f.mode {
 	case fakeHang:
 		<-ctx.Done()
+		// Undoing takes a while, as restarting a stopped VM would.
+		time.Sleep(300 * time.Millisecond)
+		os.WriteFile(os.Getenv(envFakeMarker)+".undone", nil, 0o644)
 		return nil, shared.Errorf(shared.ErrCanceled, "freeze %s: %w", req.Bottle.Name, ctx.Err())
 	case fakeCrash:
 		panic("fake plugin: out of cheese")

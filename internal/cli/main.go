@@ -28,14 +28,37 @@ const (
 // code. An interrupt (Ctrl-C) or SIGTERM cancels the command's context,
 // which stops the plugin's work and leaves state as it was.
 func Main() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	f := NewFactory()
+	ctx, stop := cancelOnSignal(f.IO.ErrOut)
 	defer stop()
 
-	f := NewFactory()
 	root := NewRootCmd(f)
 	root.SetArgs(os.Args[1:])
 	err := root.ExecuteContext(ctx)
 	return reportError(f.IO.ErrOut, err)
+}
+
+// cancelOnSignal returns a context cancelled by the first interrupt or
+// SIGTERM. The plugin then undoes what it had started, which can take
+// a while, so bottle says so, and a second Ctrl-C ends it at once.
+func cancelOnSignal(w io.Writer) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		select {
+		case <-signals:
+			signal.Stop(signals) // the next one gets the default: exit
+			fmt.Fprintln(w, "interrupted: stopping, and undoing what was started "+
+				"(Ctrl-C again to quit at once)")
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(signals)
+		cancel()
+	}
 }
 
 // reportError prints err for the user, with advice when there is some,

@@ -56,7 +56,7 @@ func (h *Host) Resume(ctx context.Context, slug string, replace bool) (*ResumeRe
 		Bottle: b.shared, Artifact: artifact, BackendData: data, Replace: replace,
 		Prompter: h.Prompter,
 	})
-	if errors.Is(err, shared.ErrUnsupported) {
+	if errors.Is(err, shared.ErrNotImplemented) {
 		return nil, unsupported(plugin.Plugin.Path, "")
 	}
 	if err != nil {

@@ -7,9 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
-
-	"github.com/hashicorp/go-hclog"
-	"github.com/hashicorp/go-plugin/runner"
+	"sync"
 )
 
 // processRunner runs a plugin executable as a child process for
@@ -21,29 +19,36 @@ import (
 type processRunner struct {
 	cmd            *exec.Cmd
 	stdout, stderr io.ReadCloser
+
+	exited     chan struct{} // closed once the process has exited
+	exitedOnce sync.Once
 }
 
-// runPlugin returns a go-plugin RunnerFunc that runs the executable at
-// path with env, then go-plugin's own variables (which win).
-func runPlugin(path string, env []string) func(hclog.Logger, *exec.Cmd, string) (
-	runner.Runner, error) {
-	return func(_ hclog.Logger, spec *exec.Cmd, _ string) (runner.Runner, error) {
-		cmd := exec.Command(path)
-		cmd.Env = append(env, spec.Env...)
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			return nil, err
-		}
-		stderr, err := cmd.StderrPipe()
-		if err != nil {
-			return nil, err
-		}
-		return &processRunner{cmd: cmd, stdout: stdout, stderr: stderr}, nil
+// newProcessRunner prepares the executable at path to run with env, then
+// go-plugin's own variables from spec (which win).
+func newProcessRunner(path string, env []string, spec *exec.Cmd) (*processRunner, error) {
+	cmd := exec.Command(path)
+	cmd.Env = append(env, spec.Env...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
 	}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return nil, err
+	}
+	return &processRunner{cmd: cmd, stdout: stdout, stderr: stderr,
+		exited: make(chan struct{})}, nil
 }
 
 func (r *processRunner) Start(context.Context) error { return r.cmd.Start() }
-func (r *processRunner) Wait(context.Context) error  { return r.cmd.Wait() }
+
+// Wait is called once by go-plugin, which then reads nothing more.
+func (r *processRunner) Wait(context.Context) error {
+	err := r.cmd.Wait()
+	r.exitedOnce.Do(func() { close(r.exited) })
+	return err
+}
 
 // Kill may be called more than once, and after the plugin exited.
 func (r *processRunner) Kill(context.Context) error {

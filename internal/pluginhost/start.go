@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
+	"github.com/hashicorp/go-plugin/runner"
 
 	"github.com/bot-bottle/bottle/plugin/shared"
 )
@@ -64,8 +66,11 @@ type Client struct {
 	shared.Backend
 	Plugin Plugin
 
-	client *plugin.Client
-	stderr *tailWriter
+	client    *plugin.Client
+	rpc       plugin.ClientProtocol
+	runner    *processRunner // nil until go-plugin asked for it
+	socketDir string         // made by go-plugin for this plugin
+	stderr    *tailWriter
 }
 
 // Start runs the plugin and completes the go-plugin handshake over gRPC,
@@ -86,6 +91,7 @@ func Start(p Plugin, opts StartOptions) (*Client, error) {
 		c.Close()
 		return nil, c.startError(err)
 	}
+	c.rpc = rpc
 	raw, err := rpc.Dispense(shared.PluginName)
 	if err != nil {
 		c.Close()
@@ -122,7 +128,12 @@ func (c *Client) config(opts StartOptions) *plugin.ClientConfig {
 	return &plugin.ClientConfig{
 		HandshakeConfig:  shared.Handshake,
 		VersionedPlugins: shared.PluginSets(nil),
-		RunnerFunc:       runPlugin(c.Plugin.Path, env),
+		RunnerFunc: func(_ hclog.Logger, spec *exec.Cmd, socketDir string) (
+			runner.Runner, error) {
+			r, err := newProcessRunner(c.Plugin.Path, env, spec)
+			c.runner, c.socketDir = r, socketDir
+			return r, err
+		},
 		SkipHostEnv:      true,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		// go-plugin makes a private directory for the sockets there.
@@ -157,8 +168,25 @@ func socketBase() string {
 	return "/tmp"
 }
 
-// Close ends the plugin process; go-plugin removes its socket directory.
+// undoWait bounds how long Close waits for the plugin to finish calls in
+// flight: a call the host cancelled may be starting a stopped VM again.
+const undoWait = 2 * time.Minute
+
+// Close asks the plugin to shut down, waits for it to finish any call
+// in flight (one the host cancelled undoes its work first), and makes
+// sure it is gone; go-plugin then removes the socket directory.
 func (c *Client) Close() {
+	if c.rpc != nil && c.runner != nil {
+		_ = c.rpc.Close()
+		select {
+		case <-c.runner.exited:
+			// Gone of its own accord: go-plugin's Kill would only try to
+			// shut it down again and warn that it could not.
+			os.RemoveAll(c.socketDir)
+			return
+		case <-time.After(undoWait):
+		}
+	}
 	c.client.Kill()
 }
 

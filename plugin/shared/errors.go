@@ -148,8 +148,11 @@ func fromStatus(err error) error {
 			fromPeer = true
 		}
 	}
-	if !fromPeer && st.Code() == codes.Unavailable {
+	switch {
+	case !fromPeer && st.Code() == codes.Unavailable:
 		out.err = fmt.Errorf("%w: %s", ErrConnectionLost, st.Message())
+	case !fromPeer && st.Code() == codes.Unimplemented:
+		out.err = fmt.Errorf("%w: %s", ErrNotImplemented, st.Message())
 	}
 	return out
 }
@@ -158,6 +161,11 @@ func fromStatus(err error) error {
 // the other process broke, typically because that process died. It
 // comes with class ErrUnavailable.
 var ErrConnectionLost = errors.New("connection to plugin lost")
+
+// ErrNotImplemented marks a call the plugin does not know, typically
+// because it was built before the call existed. It comes with class
+// ErrUnsupported.
+var ErrNotImplemented = errors.New("call not implemented by the plugin")
 
 // errUnclassified stands in for a missing class so Unwrap never yields
 // nil; it matches no exported class.

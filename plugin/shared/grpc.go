@@ -6,6 +6,8 @@ import (
 
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	pluginv1 "github.com/bot-bottle/bottle/plugin/shared/proto/v1"
 	"github.com/bot-bottle/bottle/state"
@@ -16,11 +18,16 @@ import (
 type BackendPlugin struct {
 	plugin.NetRPCUnsupportedPlugin
 	Impl Backend
+
+	// calls counts the calls in flight, so that the process outlives a
+	// call the host cancelled until it has undone its work.
+	calls sync.WaitGroup
 }
 
 // GRPCServer registers the plugin side of the Backend service.
 func (p *BackendPlugin) GRPCServer(broker *plugin.GRPCBroker, s *grpc.Server) error {
-	pluginv1.RegisterBackendServer(s, &backendServer{impl: p.Impl, broker: broker})
+	pluginv1.RegisterBackendServer(s,
+		&backendServer{impl: p.Impl, broker: broker, calls: &p.calls})
 	return nil
 }
 
@@ -99,8 +106,9 @@ func (c *backendClient) servePrompter(p Prompter) (id uint32, stop func()) {
 		return 0, func() {}
 	}
 	var (
-		mu     sync.Mutex
-		server *grpc.Server
+		mu      sync.Mutex
+		server  *grpc.Server
+		stopped bool
 	)
 	id = c.broker.NextId()
 	go c.broker.AcceptAndServe(id, func(opts []grpc.ServerOption) *grpc.Server {
@@ -108,11 +116,15 @@ func (c *backendClient) servePrompter(p Prompter) (id uint32, stop func()) {
 		defer mu.Unlock()
 		server = grpc.NewServer(opts...)
 		pluginv1.RegisterPrompterServer(server, &prompterServer{impl: p})
+		if stopped { // the call ended before the plugin dialled
+			server.Stop()
+		}
 		return server
 	})
 	return id, func() {
 		mu.Lock()
 		defer mu.Unlock()
+		stopped = true
 		if server != nil {
 			server.Stop()
 		}
@@ -124,6 +136,7 @@ type backendServer struct {
 	pluginv1.UnimplementedBackendServer
 	impl   Backend
 	broker *plugin.GRPCBroker
+	calls  *sync.WaitGroup
 }
 
 func (s *backendServer) Info(ctx context.Context, _ *pluginv1.InfoRequest) (
@@ -143,6 +156,8 @@ func (s *backendServer) Info(ctx context.Context, _ *pluginv1.InfoRequest) (
 func (s *backendServer) Freeze(ctx context.Context, req *pluginv1.FreezeRequest) (
 	*pluginv1.FreezeResponse, error,
 ) {
+	s.calls.Add(1)
+	defer s.calls.Done()
 	prompter := &brokerPrompter{broker: s.broker, id: req.PrompterBrokerId}
 	defer prompter.close()
 
@@ -169,8 +184,11 @@ func (s *backendServer) Resume(ctx context.Context, req *pluginv1.ResumeRequest)
 ) {
 	resumer, ok := s.impl.(Resumer)
 	if !ok {
-		return nil, toStatus(Errorf(ErrUnsupported, "this plugin does not support resume"))
+		// As a plugin built before Resume existed answers.
+		return nil, status.Error(codes.Unimplemented, "this plugin does not implement Resume")
 	}
+	s.calls.Add(1)
+	defer s.calls.Done()
 	prompter := &brokerPrompter{broker: s.broker, id: req.PrompterBrokerId}
 	defer prompter.close()
 

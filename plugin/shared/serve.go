@@ -42,12 +42,19 @@ func PluginSets(impl Backend) map[int]plugin.PluginSet {
 // host picks the lines up and shows them under the plugin's name.
 func Serve(newBackend func(hclog.Logger) Backend) {
 	logger := NewLogger()
+	backend := &BackendPlugin{Impl: newBackend(logger)}
 	plugin.Serve(&plugin.ServeConfig{
-		HandshakeConfig:  Handshake,
-		VersionedPlugins: PluginSets(newBackend(logger)),
-		GRPCServer:       plugin.DefaultGRPCServer,
-		Logger:           logger,
+		HandshakeConfig: Handshake,
+		VersionedPlugins: map[int]plugin.PluginSet{
+			ProtocolVersion: {PluginName: backend},
+		},
+		GRPCServer: plugin.DefaultGRPCServer,
+		Logger:     logger,
 	})
+	// The host stops the server as soon as it is done; a call it
+	// cancelled may still be undoing its work (restarting a stopped VM,
+	// removing files), so the process lives until every call returned.
+	backend.calls.Wait()
 }
 
 // NewLogger returns the plugin-side logger: JSON on stderr, at the level
