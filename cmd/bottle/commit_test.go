@@ -36,6 +36,15 @@ func TestCommitFailures(t *testing.T) {
 		wantStderr: []string{`no plugin for backend "qemu" (plugins found: ` +
 			`docker, macos-container, smolmachines)`, "hint: install bottle-plugin-qemu"},
 	}, {
+		name: "backend name that leaves the plugin directories",
+		setup: func(s *e2e.Sandbox, slug string) []string {
+			e2e.MustWrite(s.T, filepath.Join(s.StateRoot, slug, "metadata.json"),
+				`{"backend": "../../../bin/sh"}`)
+			return nil
+		},
+		wantStderr: []string{`invalid backend name "../../../bin/sh"`,
+			"hint: fix the \"backend\" field"},
+	}, {
 		name: "no plugin found",
 		setup: func(s *e2e.Sandbox, _ string) []string {
 			s.PluginPath = s.T.TempDir()

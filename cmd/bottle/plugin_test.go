@@ -57,6 +57,7 @@ func TestPluginListDiagnosesEveryCandidate(t *testing.T) {
 	writeScript(t, filepath.Join(first, "bottle-plugin-chatty"), "echo 'usage: chatty [flags]'")
 	writeScript(t, filepath.Join(first, "bottle-plugin-future"),
 		"echo '1|99|unix|/nonexistent.sock|grpc|'; exec sleep 5")
+	copyFile(t, docker, filepath.Join(first, "bottle-plugin-misnamed"), 0o755)
 	writeScript(t, filepath.Join(first, "bottle-plugin-ancient"),
 		"echo '1|0|unix|/nonexistent.sock|grpc|'; exec sleep 5")
 
@@ -82,6 +83,8 @@ func TestPluginListDiagnosesEveryCandidate(t *testing.T) {
 		filepath.Join(first, "bottle-plugin-ancient"): {"protocol-mismatch",
 			"speaks plugin protocol 0, and this bottle speaks [1]: upgrade the plugin"},
 		filepath.Join(bins.PluginDir, "bottle-plugin-smolmachines"): {"ok", ""},
+		filepath.Join(first, "bottle-plugin-misnamed"): {"failed",
+			`it calls itself "docker", but its file name says "misnamed"`},
 	}
 	for path, w := range want {
 		c := byPath(candidates, path)

@@ -70,6 +70,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"commit", "a", "b"}, "got 2"},
 		{[]string{"commit", "--frobnicate", "x"}, "unknown flag: --frobnicate"},
 		{[]string{"--log-level", "loud", "commit", "x"}, `invalid log level "loud"`},
+		{[]string{"frobnicate"}, `unknown command "frobnicate" for "bottle"`},
+		{[]string{"plugin", "frobnicate"}, `unknown command "frobnicate" for "bottle plugin"`},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -102,6 +102,8 @@ func adviceFor(err error) string {
 	case errors.Is(err, pluginhost.ErrUnsafe):
 		return "make it writable by its owner only (chmod go-w on the file and its " +
 			"directory), after checking that nobody changed it"
+	case errors.Is(err, pluginhost.ErrInvalidBackend):
+		return "fix the \"backend\" field of the bottle's metadata.json"
 	case errors.Is(err, pluginhost.ErrProtocol):
 		return "install versions of bottle and the plugin that speak the same protocol"
 	case errors.Is(err, state.ErrNoBottle):

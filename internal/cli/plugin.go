@@ -18,6 +18,8 @@ func newCmdPlugin(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "plugin <command>",
 		Short: "Inspect, pin and check backend plugins",
+		Args:  noUnknownCommand,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(newCmdPluginList(f, nil))
 	cmd.AddCommand(newCmdPluginTrust(f))
@@ -73,6 +75,9 @@ func runPluginList(ctx context.Context, opts *PluginListOptions) error {
 	}
 
 	if opts.JSON {
+		if candidates == nil {
+			candidates = []pluginhost.Candidate{} // [] rather than null
+		}
 		out, _ := json.MarshalIndent(candidates, "", "  ")
 		fmt.Fprintln(f.IO.Out, string(out))
 	} else if err := printCandidates(f, candidates); err != nil {

@@ -102,6 +102,8 @@ func NewRootCmd(f *Factory) *cobra.Command {
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Version:       Version,
+		Args:          noUnknownCommand,
+		RunE:          func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			return checkLogLevel(f.logLevel)
 		},
@@ -133,6 +135,15 @@ func checkLogLevel(level string) error {
 		}
 	}
 	return usageError{fmt.Errorf("invalid log level %q: use one of %v", level, logLevels)}
+}
+
+// noUnknownCommand makes a command group refuse a subcommand it does
+// not have as a usage error, which cobra alone reports as a failure.
+func noUnknownCommand(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usageError{fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath())}
+	}
+	return nil
 }
 
 // usageError marks a command line that could not be understood.

@@ -3,6 +3,7 @@ package pluginhost
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -97,6 +98,9 @@ func probe(ctx context.Context, c *Candidate, opts StartOptions) error {
 		return err
 	}
 	c.Name, c.Version, c.Capabilities = info.Name, info.Version, info.Capabilities
+	if info.Name != c.Backend {
+		return fmt.Errorf("it calls itself %q, but its file name says %q", info.Name, c.Backend)
+	}
 	return nil
 }
 

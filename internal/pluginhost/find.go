@@ -42,10 +42,15 @@ func DefaultDirs(getenv func(string) string, executable string) []string {
 	return dedupe(dirs)
 }
 
+// userPluginDir is "" when neither XDG_DATA_HOME nor HOME says where it
+// is; a relative path would search the current directory.
 func userPluginDir(getenv func(string) string) string {
 	data := getenv("XDG_DATA_HOME")
-	if data == "" {
+	if data == "" && getenv("HOME") != "" {
 		data = filepath.Join(getenv("HOME"), ".local", "share")
+	}
+	if data == "" {
+		return ""
 	}
 	return filepath.Join(data, "bottle", "plugins")
 }
@@ -70,8 +75,35 @@ type Plugin struct {
 	Path    string
 }
 
+// ErrInvalidBackend is wrapped by errors about backend names that
+// cannot name a plugin.
+var ErrInvalidBackend = errors.New("invalid backend name")
+
+// ValidateBackend refuses a backend name that is not a plain file-name
+// part: one read from a bottle's metadata must not lead outside the
+// plugin directories ("../../bin/sh").
+func ValidateBackend(backend string) error {
+	if backend == "" || len(backend) > 64 || !isAlnum(backend[0]) {
+		return fmt.Errorf("%w %q: use 1 to 64 letters, digits, '.', '_' or '-', "+
+			"starting with a letter or digit", ErrInvalidBackend, backend)
+	}
+	for _, r := range backend {
+		if r >= 0x80 || !(isAlnum(byte(r)) || r == '.' || r == '_' || r == '-') {
+			return fmt.Errorf("%w %q: %q is not allowed", ErrInvalidBackend, backend, r)
+		}
+	}
+	return nil
+}
+
+func isAlnum(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+}
+
 // Find returns the first executable for the backend in search order.
 func (f Finder) Find(backend string) (Plugin, error) {
+	if err := ValidateBackend(backend); err != nil {
+		return Plugin{}, err
+	}
 	name := ExecutablePrefix + backend
 	for _, dir := range f.Dirs {
 		path := filepath.Join(dir, name)

@@ -104,3 +104,16 @@ func TestSocketBaseAvoidsOverlongPaths(t *testing.T) {
 		t.Errorf("socketBase() with a long TMPDIR = %q, want /tmp", got)
 	}
 }
+
+func TestValidateBackend(t *testing.T) {
+	for _, ok := range []string{"docker", "macos-container", "my.backend_2"} {
+		if err := ValidateBackend(ok); err != nil {
+			t.Errorf("ValidateBackend(%q) = %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", "../x", "a/b", ".hidden", "-x", "sp ace", "é"} {
+		if err := ValidateBackend(bad); !errors.Is(err, ErrInvalidBackend) {
+			t.Errorf("ValidateBackend(%q) = %v, want ErrInvalidBackend", bad, err)
+		}
+	}
+}

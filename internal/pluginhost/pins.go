@@ -31,11 +31,14 @@ type Pins struct {
 }
 
 // PinsPath is $XDG_CONFIG_HOME/bottle/plugins.lock, by default
-// ~/.config/bottle/plugins.lock.
+// ~/.config/bottle/plugins.lock; "" when neither variable is set.
 func PinsPath(getenv func(string) string) string {
 	config := getenv("XDG_CONFIG_HOME")
-	if config == "" {
+	if config == "" && getenv("HOME") != "" {
 		config = filepath.Join(getenv("HOME"), ".config")
+	}
+	if config == "" {
+		return ""
 	}
 	return filepath.Join(config, "bottle", "plugins.lock")
 }
@@ -43,6 +46,9 @@ func PinsPath(getenv func(string) string) string {
 // LoadPins reads the lock file; a missing file pins nothing.
 func LoadPins(path string) (*Pins, error) {
 	pins := &Pins{Path: path, Version: 1, Plugins: map[string]Pin{}}
+	if path == "" {
+		return pins, nil
+	}
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return pins, nil
@@ -105,6 +111,9 @@ func (p *Pins) Backends() []string {
 }
 
 func (p *Pins) save() error {
+	if p.Path == "" {
+		return errors.New("save plugin pins: set HOME or XDG_CONFIG_HOME to say where")
+	}
 	data, err := json.MarshalIndent(p, "", "  ")
 	if err != nil {
 		return err

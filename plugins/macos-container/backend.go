@@ -165,6 +165,15 @@ func (b *backend) result(bottle shared.Bottle, c containerInfo, tag, digest stri
 	return res
 }
 
+// classifyLookup is classify for commands that look something up, where
+// "not found" means the thing does not exist.
+func classifyLookup(err error, doing string) error {
+	if command.StderrContains(err, "not found") {
+		return shared.Errorf(shared.ErrNotFound, "%s: %w", doing, err)
+	}
+	return classify(err, doing)
+}
+
 // classify gives a failed `container` command its class and advice,
 // keeping the tool's own words in the message.
 func classify(err error, doing string) error {
@@ -177,9 +186,6 @@ func classify(err error, doing string) error {
 	case command.StderrContains(err, "XPC connection error"):
 		return shared.WithAdvice(shared.Errorf(shared.ErrUnavailable, "%s: %w", doing, err),
 			"start the container service with `container system start`")
-	case command.StderrContains(err, "not found"):
-		return shared.WithAdvice(shared.Errorf(shared.ErrNotFound, "%s: %w", doing, err),
-			"the bottle is not running: start it again, or check the slug with `container ls -a`")
 	case command.StderrContains(err, "No space left on device"):
 		return shared.WithAdvice(fmt.Errorf("%s: %w", doing, err),
 			"free some disk space (the export is written under "+os.TempDir()+"), then try again")

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -123,19 +124,27 @@ func (r inspectRecord) state() string {
 	return flat
 }
 
+// notRunning advises on a bottle whose container does not exist.
+func notRunning(err error) error {
+	if !errors.Is(err, shared.ErrNotFound) {
+		return err
+	}
+	return shared.WithAdvice(err,
+		"the bottle is not running: start it again, or check the slug with `container ls -a`")
+}
+
 func (b *backend) inspect(ctx context.Context, name string) (containerInfo, error) {
 	out, err := b.run.Output(ctx, "container", "inspect", name)
 	if err != nil {
-		return containerInfo{}, classify(err, "find container "+name)
+		return containerInfo{}, notRunning(classifyLookup(err, "find container "+name))
 	}
 	var records []inspectRecord
 	if err := json.Unmarshal(out, &records); err != nil {
 		return containerInfo{}, fmt.Errorf("read `container inspect %s`: %w", name, err)
 	}
 	if len(records) == 0 { // releases before 1.0 print [] for an unknown ID
-		return containerInfo{}, shared.WithAdvice(
-			shared.Errorf(shared.ErrNotFound, "find container %s: not found", name),
-			"the bottle is not running: start it again, or check the slug with `container ls -a`")
+		return containerInfo{}, notRunning(
+			shared.Errorf(shared.ErrNotFound, "find container %s: not found", name))
 	}
 	r := records[0]
 	c := containerInfo{

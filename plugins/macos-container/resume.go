@@ -58,7 +58,7 @@ func (b *backend) Resume(ctx context.Context, req *shared.ResumeRequest) (
 	}
 	name := req.Bottle.Name
 	if _, err := b.run.Output(ctx, "container", "image", "inspect", req.Artifact); err != nil {
-		return nil, missingImage(classify(err, "find committed image "+req.Artifact), req)
+		return nil, missingImage(classifyLookup(err, "find committed image "+req.Artifact), req)
 	}
 	if err := b.makeRoom(ctx, name, req.Replace); err != nil {
 		return nil, err

@@ -134,8 +134,6 @@ func classify(err error, doing string) error {
 			"install smolvm, or put it on PATH")
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return shared.Errorf(shared.ErrCanceled, "%s: %w", doing, err)
-	case command.StderrContains(err, "not found"):
-		return shared.Errorf(shared.ErrNotFound, "%s: %w", doing, err)
 	case command.StderrContains(err, "is running. Stop it first"):
 		return shared.Errorf(shared.ErrFailedPrecondition, "%s: %w", doing, err)
 	}

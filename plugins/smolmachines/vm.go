@@ -30,7 +30,7 @@ type machine struct {
 // findVM looks the bottle's VM up by name.
 func (b *backend) findVM(ctx context.Context, name string) (machine, error) {
 	out, err := b.run.Output(ctx, "smolvm", "machine", "ls", "--json")
-	if errors.Is(err, command.ErrNotInstalled) {
+	if errors.Is(err, command.ErrNotInstalled) || ctx.Err() != nil {
 		return machine{}, classify(err, "list smolvm machines")
 	}
 	if err != nil {
