@@ -83,7 +83,8 @@ func TestOpen(t *testing.T) {
 	if _, err := store.Open("dev-zzzzz"); !errors.Is(err, ErrNoBottle) {
 		t.Errorf("Open(missing) = %v, want ErrNoBottle", err)
 	}
-	if _, err := store.Open("a-file"); err == nil || !strings.Contains(err.Error(), "not a directory") {
+	_, err = store.Open("a-file")
+	if err == nil || !strings.Contains(err.Error(), "not a directory") {
 		t.Errorf("Open(file) = %v, want a not-a-directory error", err)
 	}
 	if _, err := store.Open("../etc"); !errors.Is(err, ErrInvalidSlug) {

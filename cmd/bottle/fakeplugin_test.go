@@ -71,7 +71,8 @@ func (f *fakeBackend) Freeze(ctx context.Context, req *shared.FreezeRequest) (
 	case fakeCrash:
 		panic("fake plugin: out of cheese")
 	case fakeAsk:
-		yes, err := req.Prompter.Confirm(ctx, "stop "+req.Bottle.Name+"? the agent's session will end")
+		question := "stop " + req.Bottle.Name + "? the agent's session will end"
+		yes, err := req.Prompter.Confirm(ctx, question)
 		if err != nil {
 			return nil, err
 		}

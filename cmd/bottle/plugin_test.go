@@ -239,7 +239,8 @@ func TestThirdPartyPluginWithoutRebuildingTheHost(t *testing.T) {
 		t.Errorf("commit through a tampered plugin: exit %d, want 1", res.Code)
 	}
 	e2e.AssertContains(t, "stderr", res.Stderr, "does not match the checksum pinned for "+
-		`backend "dirsnap"`, "hint: if you replaced it on purpose, run `bottle plugin trust dirsnap`")
+		`backend "dirsnap"`,
+		"hint: if you replaced it on purpose, run `bottle plugin trust dirsnap`")
 	e2e.AssertUnchanged(t, s.StateRoot, before)
 	if c := byPath(listJSONOK(t, s), plugin); c.Status != "checksum-mismatch" {
 		t.Errorf("plugin list says %q of the tampered plugin", c.Status)

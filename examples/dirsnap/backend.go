@@ -65,12 +65,9 @@ func (b *backend) Freeze(ctx context.Context, req *shared.FreezeRequest) (
 
 // stopAgent asks the user through bottle, never on the terminal.
 func (b *backend) stopAgent(ctx context.Context, req *shared.FreezeRequest, marker string) error {
-	yes, err := req.Prompter.Confirm(ctx, "stop the agent working in "+req.Bottle.Name+"?")
+	err := shared.Confirm(ctx, req.Prompter, "stop the agent working in "+req.Bottle.Name+"?")
 	if err != nil {
-		return err // nobody could answer, or the call was cancelled
-	}
-	if !yes {
-		return shared.Errorf(shared.ErrDeclined, "stop the agent: declined")
+		return err // declined, nobody could answer, or cancelled
 	}
 	return os.Remove(marker)
 }

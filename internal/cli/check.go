@@ -15,9 +15,9 @@ func newCmdPluginCheck(f *Factory) *cobra.Command {
 		Use:   "check <path>",
 		Short: "Check that a plugin executable keeps the plugin contract",
 		Long: "Run the binary-level conformance checks against a plugin executable: the\n" +
-			"handshake, Info, the not-found error class for a bottle that does not\n" +
-			"exist, and a clean exit. For authors, whatever language the plugin is\n" +
-			"written in; Go authors also get the full kit in plugin/shared/plugintest.",
+			"handshake, Info, and the not-found error class for a bottle that does not\n" +
+			"exist. For authors, whatever language the plugin is written in; Go authors\n" +
+			"also get the full kit in plugin/shared/plugintest.",
 		Example: "  $ bottle plugin check ./bottle-plugin-mybackend",
 		Args:    exactlyOne("plugin check", "<path>"),
 		RunE: func(cmd *cobra.Command, args []string) error {

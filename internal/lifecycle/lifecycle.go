@@ -2,8 +2,9 @@
 // bottle through its backend's plugin: commit and resume. It does every
 // step that is the same for all backends: it locks the bottle, reads
 // its state, starts the plugin the bottle's metadata names, calls it,
-// and records the outcome. State changes only after the plugin's call
-// succeeded.
+// and records the outcome. The host writes the state only after the
+// plugin's call succeeded; what the plugin itself writes (an image tag,
+// a file in the state directory) is the plugin's to keep consistent.
 package lifecycle
 
 import (

@@ -34,7 +34,9 @@ type CheckResult struct {
 func BasicChecks(backend string) []Check {
 	return []Check{
 		{"Info names the backend, a version and the freeze capability",
-			func(ctx context.Context, b shared.Backend) error { return checkInfo(ctx, b, backend) }},
+			func(ctx context.Context, b shared.Backend) error {
+				return checkInfo(ctx, b, backend)
+			}},
 		{"Freeze of a bottle that does not exist fails with the not-found class",
 			checkFreezeMissing},
 	}
@@ -46,7 +48,8 @@ func checkInfo(ctx context.Context, b shared.Backend, backend string) error {
 	case err != nil:
 		return fmt.Errorf("call Info: %w", err)
 	case backend != "" && info.Name != backend:
-		return fmt.Errorf("the plugin calls itself %q; the executable's name says %q", info.Name, backend)
+		return fmt.Errorf("the plugin calls itself %q; the executable's name says %q",
+			info.Name, backend)
 	case info.Name == "":
 		return errors.New("the Info answer has no name")
 	case info.Version == "":

@@ -38,7 +38,8 @@ func TestConfirm(t *testing.T) {
 
 			got, err := c.Confirm(context.Background(), "stop it?")
 
-			if got != tt.want || !errors.Is(err, tt.wantErr) || (err != nil) != (tt.wantErr != nil) {
+			wrongErr := !errors.Is(err, tt.wantErr) || (err != nil) != (tt.wantErr != nil)
+			if got != tt.want || wrongErr {
 				t.Errorf("Confirm() = %v, %v; want %v, %v", got, err, tt.want, tt.wantErr)
 			}
 			if errOut.String() != tt.wantAsked || out.Len() != 0 {

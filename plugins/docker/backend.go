@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/distribution/reference"
@@ -16,12 +15,6 @@ import (
 
 // version is this plugin's version, reported by Info.
 const version = "0.1.0"
-
-// Labels put on every committed image.
-const (
-	labelSlug        = "io.bot-bottle.slug"
-	labelCommittedAt = "io.bot-bottle.committed-at"
-)
 
 // engine is the part of the Docker Engine API client the backend uses.
 type engine interface {
@@ -65,11 +58,6 @@ func (b *backend) Info(context.Context) (*shared.Info, error) {
 	}, nil
 }
 
-// committedTag is the image a bottle is committed to.
-func committedTag(slug string) string {
-	return "bot-bottle-committed-" + slug + ":latest"
-}
-
 // Freeze commits the bottle's container to an image. The engine pauses
 // the container for the copy and lets it run on afterwards, so nothing
 // is asked of the user.
@@ -77,13 +65,12 @@ func (b *backend) Freeze(ctx context.Context, req *shared.FreezeRequest) (
 	*shared.FreezeResult, error,
 ) {
 	bottle := req.Bottle
-	tag := committedTag(bottle.Slug)
+	tag := shared.CommittedImageTag(bottle.Slug)
 	if _, err := reference.ParseNormalizedNamed(tag); err != nil {
 		return nil, shared.WithAdvice(
 			shared.Errorf(shared.ErrInvalidArgument, "name image %s: %w", tag, err),
 			"docker image names are lowercase; rename the bottle with a lowercase slug")
 	}
-
 	eng, err := b.connect()
 	if err != nil {
 		return nil, err
@@ -96,34 +83,44 @@ func (b *backend) Freeze(ctx context.Context, req *shared.FreezeRequest) (
 	}
 	b.log.Debug("committing container", "container", bottle.Name, "image", tag,
 		"state", containerState(inspected.Container))
-
-	committed, err := eng.ContainerCommit(ctx, bottle.Name, client.ContainerCommitOptions{
-		Reference: tag,
-		Author:    "bottle",
-		Comment:   "bottle commit " + bottle.Slug,
-		Changes: []string{
-			fmt.Sprintf("LABEL %s=%q", labelSlug, bottle.Slug),
-			fmt.Sprintf("LABEL %s=%q", labelCommittedAt,
-				b.now().UTC().Format(time.RFC3339)),
-		},
-	})
+	committed, err := eng.ContainerCommit(ctx, bottle.Name, b.commitOptions(bottle.Slug, tag))
 	if err != nil {
 		return nil, classify(err, "commit container "+bottle.Name)
 	}
 	b.log.Info("committed container", "container", bottle.Name, "image", tag,
 		"image_id", committed.ID)
-	warnings := mountWarnings(inspected.Container.Mounts)
+	return b.result(ctx, eng, bottle, tag, committed.ID, inspected.Container)
+}
+
+// commitOptions commit to tag, labelled with the slug and the time.
+func (b *backend) commitOptions(slug, tag string) client.ContainerCommitOptions {
+	return client.ContainerCommitOptions{
+		Reference: tag,
+		Author:    "bottle",
+		Comment:   "bottle commit " + slug,
+		Changes: []string{
+			fmt.Sprintf("LABEL %s=%q", shared.LabelSlug, slug),
+			fmt.Sprintf("LABEL %s=%q", shared.LabelCommittedAt,
+				b.now().UTC().Format(time.RFC3339)),
+		},
+	}
+}
+
+// result describes the commit, with the container's configuration as
+// the data Resume needs.
+func (b *backend) result(ctx context.Context, eng engine, bottle shared.Bottle, tag, id string,
+	c container.InspectResponse) (*shared.FreezeResult, error) {
+	warnings := mountWarnings(c.Mounts)
 	if w := b.layerWarning(ctx, eng, tag); w != "" {
 		warnings = append(warnings, w)
 	}
-	data, err := encodeResumeData(inspected.Container)
+	data, err := encodeResumeData(c)
 	if err != nil {
 		return nil, fmt.Errorf("record the container's configuration: %w", err)
 	}
-
 	return &shared.FreezeResult{
 		Artifact:    tag,
-		ArtifactID:  committed.ID,
+		ArtifactID:  id,
 		ExportHint:  fmt.Sprintf("docker image save -o %s.tar %s", bottle.Slug, tag),
 		Warnings:    warnings,
 		BackendData: data,
@@ -174,6 +171,5 @@ func mountWarnings(mounts []container.MountPoint) []string {
 		}
 		parts = append(parts, fmt.Sprintf("%s (%s)", m.Destination, from))
 	}
-	return []string{"mounts are not part of the image, so their data is not in it: " +
-		strings.Join(parts, ", ")}
+	return []string{shared.MountWarning(parts)}
 }

@@ -88,7 +88,8 @@ func TestFreezeCommitsWithLabels(t *testing.T) {
 	if res.Artifact != "bot-bottle-committed-dev-abc12:latest" || res.ArtifactID != "sha256:0123" {
 		t.Errorf("Freeze() = %+v", res)
 	}
-	if res.ExportHint != "docker image save -o dev-abc12.tar bot-bottle-committed-dev-abc12:latest" {
+	wantHint := "docker image save -o dev-abc12.tar bot-bottle-committed-dev-abc12:latest"
+	if res.ExportHint != wantHint {
 		t.Errorf("export hint = %q", res.ExportHint)
 	}
 	if len(eng.commits) != 1 {
@@ -112,7 +113,7 @@ func TestFreezeWarnsAboutMounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "mounts are not part of the image, so their data is not in it: " +
+	want := "mounts are not part of the artifact, so their data is not in it: " +
 		"/work (/home/u/proj), /cache (volume cache)"
 	if len(res.Warnings) != 1 || res.Warnings[0] != want {
 		t.Errorf("warnings = %q", res.Warnings)
@@ -140,7 +141,8 @@ func TestEngineErrorsGetTheirClass(t *testing.T) {
 	}{
 		{"missing", cerrdefs.ErrNotFound.WithMessage("No such container: x"), nil,
 			shared.ErrNotFound},
-		{"dead", nil, cerrdefs.ErrConflict.WithMessage("You cannot commit container x which is Dead"),
+		{"dead", nil,
+			cerrdefs.ErrConflict.WithMessage("You cannot commit container x which is Dead"),
 			shared.ErrFailedPrecondition},
 		{"cancelled", nil, fmt.Errorf("post: %w", context.Canceled), shared.ErrCanceled},
 		{"disk full", nil, errors.New("write /var/lib/docker: no space left on device"), nil},

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/bot-bottle/bottle/internal/e2e"
+	"github.com/bot-bottle/bottle/plugin/shared"
 )
 
 // BenchmarkCommitOverhead measures what bottle adds to the backend's own
@@ -48,7 +49,7 @@ func benchCommit(b *testing.B, pinned bool) {
 	s.NewBottleState(slug, e2e.PythonMetadata(slug, "docker"))
 
 	bare := func() *exec.Cmd {
-		return exec.Command("docker", "commit", "-c", "LABEL "+labelSlug+"="+slug,
+		return exec.Command("docker", "commit", "-c", "LABEL "+shared.LabelSlug+"="+slug,
 			name, "bottle-bench-bare:latest")
 	}
 	viaBottle := func() *exec.Cmd { return s.Command(b.Context(), nil, "commit", slug) }

@@ -22,8 +22,8 @@ func (dockerFixture) NewBottle(t *testing.T) shared.Bottle {
 }
 
 func (dockerFixture) CheckArtifact(t *testing.T, b shared.Bottle, res *shared.FreezeResult) {
-	if res.Artifact != committedTag(b.Slug) {
-		t.Errorf("artifact %q, want %q", res.Artifact, committedTag(b.Slug))
+	if res.Artifact != shared.CommittedImageTag(b.Slug) {
+		t.Errorf("artifact %q, want %q", res.Artifact, shared.CommittedImageTag(b.Slug))
 	}
 	if got := docker(t, "run", "--rm", res.Artifact, "cat", "/work/hello.txt"); got !=
 		"hello from "+b.Slug {
@@ -52,7 +52,7 @@ func (fx dockerFixture) CheckResumed(t *testing.T, b shared.Bottle) {
 	fx.CheckUntouched(t, b)
 	waitForFile(t, b.Name, "/work/hello.txt")
 	image := docker(t, "inspect", "--format", "{{.Config.Image}}", b.Name)
-	if image != committedTag(b.Slug) {
+	if image != shared.CommittedImageTag(b.Slug) {
 		t.Errorf("container %s runs %s, want the committed image", b.Name, image)
 	}
 }

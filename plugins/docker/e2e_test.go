@@ -19,6 +19,7 @@ import (
 
 	"github.com/bot-bottle/bottle/internal/e2e"
 	"github.com/bot-bottle/bottle/internal/testbottle"
+	"github.com/bot-bottle/bottle/plugin/shared"
 	"github.com/bot-bottle/bottle/state"
 )
 
@@ -44,7 +45,7 @@ func TestCommitEndToEnd(t *testing.T) {
 	if res.Code != 0 {
 		t.Fatalf("bottle commit exited %d:\n%s", res.Code, res.Stderr)
 	}
-	tag := committedTag(slug)
+	tag := shared.CommittedImageTag(slug)
 	if res.Stdout != tag+"\n" {
 		t.Errorf("stdout = %q, want the reference alone: %q", res.Stdout, tag+"\n")
 	}
@@ -83,13 +84,13 @@ func assertLabels(t *testing.T, tag, slug string) {
 	if err := json.Unmarshal([]byte(raw), &labels); err != nil {
 		t.Fatal(err)
 	}
-	if labels[labelSlug] != slug {
-		t.Errorf("image labels %v lack %s=%s", labels, labelSlug, slug)
+	if labels[shared.LabelSlug] != slug {
+		t.Errorf("image labels %v lack %s=%s", labels, shared.LabelSlug, slug)
 	}
-	committedAt, err := time.Parse(time.RFC3339, labels[labelCommittedAt])
+	committedAt, err := time.Parse(time.RFC3339, labels[shared.LabelCommittedAt])
 	if err != nil || time.Since(committedAt) > 10*time.Minute {
 		t.Errorf("label %s = %q (%v), want a recent RFC 3339 time",
-			labelCommittedAt, labels[labelCommittedAt], err)
+			shared.LabelCommittedAt, labels[shared.LabelCommittedAt], err)
 	}
 }
 
@@ -101,9 +102,9 @@ func TestCommitTwiceReplacesTheRecord(t *testing.T) {
 	dir := s.NewBottleState(slug, "") // no metadata.json: docker, by default
 
 	first := s.Bottle(nil, "commit", slug)
-	firstID := docker(t, "image", "inspect", "--format", "{{.Id}}", committedTag(slug))
+	firstID := docker(t, "image", "inspect", "--format", "{{.Id}}", shared.CommittedImageTag(slug))
 	second := s.Bottle(nil, "commit", slug)
-	secondID := docker(t, "image", "inspect", "--format", "{{.Id}}", committedTag(slug))
+	secondID := docker(t, "image", "inspect", "--format", "{{.Id}}", shared.CommittedImageTag(slug))
 
 	if first.Code != 0 || second.Code != 0 {
 		t.Fatalf("commits exited %d and %d:\n%s%s", first.Code, second.Code,
@@ -113,7 +114,7 @@ func TestCommitTwiceReplacesTheRecord(t *testing.T) {
 		t.Errorf("second commit left the image as it was (%s)", firstID)
 	}
 	b, _ := state.Store{Root: s.StateRoot}.Open(slug)
-	if ref, _ := b.CommittedImage(); ref != committedTag(slug) {
+	if ref, _ := b.CommittedImage(); ref != shared.CommittedImageTag(slug) {
 		t.Errorf("committed-image = %q", ref)
 	}
 	if _, err := os.Stat(filepath.Join(dir, ".preserve")); err != nil {
@@ -159,7 +160,7 @@ func TestCommitWarnsAboutMounts(t *testing.T) {
 	if res.Code != 0 {
 		t.Fatalf("bottle commit exited %d:\n%s", res.Code, res.Stderr)
 	}
-	e2e.AssertContains(t, "stderr", res.Stderr, "warning: mounts are not part of the image, "+
+	e2e.AssertContains(t, "stderr", res.Stderr, "warning: mounts are not part of the artifact, "+
 		"so their data is not in it: /data ("+mount+")")
 }
 
@@ -309,8 +310,8 @@ func startBottle(t testing.TB, slug string, runArgs ...string) string {
 // removeImages removes the bottle's committed image and the ones that
 // later commits left untagged, all found by the slug label.
 func removeImages(slug string) {
-	exec.Command("docker", "image", "rm", "-f", committedTag(slug)).Run()
-	exec.Command("docker", "image", "prune", "-f", "--filter", "label="+labelSlug+"="+slug).Run()
+	exec.Command("docker", "image", "rm", "-f", shared.CommittedImageTag(slug)).Run()
+	exec.Command("docker", "image", "prune", "-f", "--filter", "label="+shared.LabelSlug+"="+slug).Run()
 }
 
 func waitForFile(t testing.TB, container, path string) {

@@ -120,7 +120,8 @@ func (b *backend) makeRoom(ctx context.Context, eng engine, name string, replace
 			"container %s already exists (%s)", name, containerState(existing.Container)),
 			"pass --replace to remove it and resume in its place")
 	}
-	if _, err := eng.ContainerRemove(ctx, name, client.ContainerRemoveOptions{Force: true}); err != nil {
+	removal := client.ContainerRemoveOptions{Force: true}
+	if _, err := eng.ContainerRemove(ctx, name, removal); err != nil {
 		return classify(err, "remove container "+name)
 	}
 	b.log.Info("removed container to replace it", "container", name)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/bot-bottle/bottle/internal/e2e"
+	"github.com/bot-bottle/bottle/plugin/shared"
 )
 
 // startConfiguredBottle runs a bottle with an environment variable, a
@@ -62,7 +63,7 @@ func TestResumeAfterTheContainerIsGone(t *testing.T) {
 	if res.Stdout != name+"\n" {
 		t.Errorf("stdout = %q, want the container's name", res.Stdout)
 	}
-	want := "resumed " + name + " from " + committedTag(slug) + "\n" +
+	want := "resumed " + name + " from " + shared.CommittedImageTag(slug) + "\n" +
 		"to reach it: docker logs -f " + name + "\n"
 	if res.Stderr != want {
 		t.Errorf("stderr =\n%s\nwant\n%s", res.Stderr, want)
@@ -124,7 +125,7 @@ func TestCommitResumeCycles(t *testing.T) {
 		}
 		assertLikeTheOriginal(t, name, slug)
 		count, _ := strconv.Atoi(docker(t, "image", "inspect", "--format",
-			"{{len .RootFS.Layers}}", committedTag(slug)))
+			"{{len .RootFS.Layers}}", shared.CommittedImageTag(slug)))
 		layers = append(layers, count)
 	}
 	if layers[2] != layers[0]+2 {
@@ -151,7 +152,7 @@ func TestResumeFailures(t *testing.T) {
 				s.T.Fatalf("commit: %s", res.Stderr)
 			}
 			exec.Command("docker", "rm", "-f", "bot-bottle-"+slug).Run()
-			docker(s.T, "image", "rm", committedTag(slug))
+			docker(s.T, "image", "rm", shared.CommittedImageTag(slug))
 		},
 		want: []string{"find committed image bot-bottle-committed-",
 			"hint: the image was removed, or the bottle was committed on another machine"},

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -20,12 +19,6 @@ const version = "0.1.0"
 // liveExportSince is the first `container` release that exports a
 // running container's filesystem; older ones need it stopped.
 var liveExportSince = semver{1, 2, 1}
-
-// Labels put on every committed image, as the docker backend does.
-const (
-	labelSlug        = "io.bot-bottle.slug"
-	labelCommittedAt = "io.bot-bottle.committed-at"
-)
 
 type backend struct {
 	log hclog.Logger
@@ -43,10 +36,6 @@ func (b *backend) Info(context.Context) (*shared.Info, error) {
 		Version:      version,
 		Capabilities: []string{shared.CapFreeze, shared.CapResume},
 	}, nil
-}
-
-func committedTag(slug string) string {
-	return "bot-bottle-committed-" + slug + ":latest"
 }
 
 // Freeze exports the container's filesystem and builds an image from it
@@ -79,7 +68,7 @@ func (b *backend) Freeze(ctx context.Context, req *shared.FreezeRequest) (
 		}()
 	}
 
-	tag := committedTag(req.Bottle.Slug)
+	tag := shared.CommittedImageTag(req.Bottle.Slug)
 	digest, err := b.exportAndBuild(ctx, c, tag, b.labels(c, req.Bottle.Slug))
 	if err != nil {
 		return nil, err
@@ -105,12 +94,8 @@ func (b *backend) prepareExport(ctx context.Context, req *shared.FreezeRequest,
 	question := fmt.Sprintf("container %s exports only stopped containers (live export "+
 		"needs %s), and stopping %s ends the agent's session in it. Stop it?",
 		cli, liveExportSince, c.ID)
-	yes, err := req.Prompter.Confirm(ctx, question)
-	if err != nil {
+	if err := shared.Confirm(ctx, req.Prompter, question); err != nil {
 		return false, err
-	}
-	if !yes {
-		return false, shared.Errorf(shared.ErrDeclined, "stop %s: declined", c.ID)
 	}
 	if _, err := b.run.Output(ctx, "container", "stop", c.ID); err != nil {
 		return false, classify(err, "stop container "+c.ID)
@@ -137,8 +122,8 @@ func (b *backend) labels(c containerInfo, slug string) map[string]string {
 	for k, v := range c.Labels {
 		labels[k] = v
 	}
-	labels[labelSlug] = slug
-	labels[labelCommittedAt] = b.now().UTC().Format(time.RFC3339)
+	labels[shared.LabelSlug] = slug
+	labels[shared.LabelCommittedAt] = b.now().UTC().Format(time.RFC3339)
 	return labels
 }
 
@@ -159,8 +144,7 @@ func (b *backend) result(bottle shared.Bottle, c containerInfo, tag, digest stri
 		for _, m := range c.Mounts {
 			dests = append(dests, m.Destination)
 		}
-		res.Warnings = append(res.Warnings, fmt.Sprintf("mounts are not part of the image, "+
-			"so their data is not in it: %s", strings.Join(dests, ", ")))
+		res.Warnings = append(res.Warnings, shared.MountWarning(dests))
 	}
 	return res
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/bot-bottle/bottle/internal/e2e"
+	"github.com/bot-bottle/bottle/plugin/shared"
 )
 
 var bins *e2e.Binaries
@@ -161,8 +162,8 @@ func assertImageLikeContainer(t *testing.T, img *fakeImage, c fakeContainer, slu
 	if got != want {
 		t.Errorf("image:\n%s\nwant:\n%s", got, want)
 	}
-	if img.Labels["org.example.team"] != "tools" || img.Labels[labelSlug] != slug ||
-		img.Labels[labelCommittedAt] == "" {
+	if img.Labels["org.example.team"] != "tools" || img.Labels[shared.LabelSlug] != slug ||
+		img.Labels[shared.LabelCommittedAt] == "" {
 		t.Errorf("image labels = %v", img.Labels)
 	}
 }
@@ -208,7 +209,7 @@ func TestCommitStoppedContainerAsksNothing(t *testing.T) {
 	}
 	w.assertCalls(w.expectedCalls()...)
 	e2e.AssertContains(t, "stderr", res.Stderr,
-		"warning: mounts are not part of the image, so their data is not in it: /work/project")
+		"warning: mounts are not part of the artifact, so their data is not in it: /work/project")
 }
 
 func TestCommitDeclinedOnTerminal(t *testing.T) {

@@ -82,14 +82,7 @@ func (b *backend) Freeze(ctx context.Context, req *shared.FreezeRequest) (
 func (b *backend) confirmStop(ctx context.Context, req *shared.FreezeRequest) error {
 	question := fmt.Sprintf("%s must be stopped to be packed, which ends the agent's "+
 		"session in it. Stop it?", req.Bottle.Name)
-	yes, err := req.Prompter.Confirm(ctx, question)
-	if err != nil {
-		return err
-	}
-	if !yes {
-		return shared.Errorf(shared.ErrDeclined, "stop %s: declined", req.Bottle.Name)
-	}
-	return nil
+	return shared.Confirm(ctx, req.Prompter, question)
 }
 
 // restartAfterFailure starts a VM this commit stopped, so a failed
@@ -105,7 +98,8 @@ func (b *backend) restartAfterFailure(name string, cause error) error {
 	return cause
 }
 
-func (b *backend) result(bottle shared.Bottle, vm machine, a packed, stopped bool) *shared.FreezeResult {
+func (b *backend) result(bottle shared.Bottle, vm machine, a packed, stopped bool,
+) *shared.FreezeResult {
 	res := &shared.FreezeResult{
 		Artifact:   a.path,
 		ArtifactID: "sha256:" + a.sha256,
@@ -119,8 +113,9 @@ func (b *backend) result(bottle shared.Bottle, vm machine, a packed, stopped boo
 			"back with `smolvm machine start --name %s`", bottle.Name, bottle.Name))
 	}
 	if vm.Mounts > 0 {
-		res.Warnings = append(res.Warnings, fmt.Sprintf("the VM has %d mount(s); "+
-			"mounted host directories are not part of the artifact", vm.Mounts))
+		res.Warnings = append(res.Warnings, fmt.Sprintf("the VM has %d mount(s); mounted "+
+			"host directories are not part of the artifact, so their data is not in it",
+			vm.Mounts))
 	}
 	return res
 }

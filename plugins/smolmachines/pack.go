@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/bot-bottle/bottle/plugin/shared"
 )
 
 // packed is the artifact a pack produced.
@@ -39,13 +41,20 @@ func (b *backend) pack(ctx context.Context, name, stateDir string) (p packed, er
 	if err != nil {
 		return packed{}, fmt.Errorf("pack VM %s: %w", name, err)
 	}
+	// Past this point the previous commit's files are replaced: an
+	// interrupt that came during the pack must stop here.
+	if err := ctx.Err(); err != nil {
+		return packed{}, shared.Errorf(shared.ErrCanceled, "pack VM %s: %w", name, err)
+	}
 
+	// The artifact first: it is what committed-image names and what
+	// resume reads; the launcher only runs it.
 	launcher := filepath.Join(stateDir, launcherName)
 	p.path = launcher + artifactExt
-	if err := os.Rename(tmp, launcher); err != nil {
+	if err := os.Rename(tmp+artifactExt, p.path); err != nil {
 		return packed{}, fmt.Errorf("pack VM %s: %w", name, err)
 	}
-	if err := os.Rename(tmp+artifactExt, p.path); err != nil {
+	if err := os.Rename(tmp, launcher); err != nil {
 		return packed{}, fmt.Errorf("pack VM %s: %w", name, err)
 	}
 	b.log.Info("packed VM", "vm", name, "artifact", p.path, "bytes", p.size)
