@@ -311,7 +311,8 @@ func startBottle(t testing.TB, slug string, runArgs ...string) string {
 // later commits left untagged, all found by the slug label.
 func removeImages(slug string) {
 	exec.Command("docker", "image", "rm", "-f", shared.CommittedImageTag(slug)).Run()
-	exec.Command("docker", "image", "prune", "-f", "--filter", "label="+shared.LabelSlug+"="+slug).Run()
+	exec.Command("docker", "image", "prune", "-f",
+		"--filter", "label="+shared.LabelSlug+"="+slug).Run()
 }
 
 func waitForFile(t testing.TB, container, path string) {

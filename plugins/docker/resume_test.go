@@ -43,16 +43,22 @@ func assertLikeTheOriginal(t *testing.T, name, slug string) {
 	}
 }
 
-func TestResumeAfterTheContainerIsGone(t *testing.T) {
+// committedBottle starts a configured bottle and commits it.
+func committedBottle(t *testing.T) (s *e2e.Sandbox, slug, name string) {
+	t.Helper()
 	requireDocker(t)
-	s := e2e.NewSandbox(t, bins)
-	slug := e2e.RandomSlug("res")
-	name := "bot-bottle-" + slug
+	s = e2e.NewSandbox(t, bins)
+	slug = e2e.RandomSlug("res")
 	startConfiguredBottle(t, slug)
 	s.NewBottleState(slug, e2e.PythonMetadata(slug, "docker"))
 	if res := s.Bottle(nil, "commit", slug); res.Code != 0 {
 		t.Fatalf("commit: %s", res.Stderr)
 	}
+	return s, slug, "bot-bottle-" + slug
+}
+
+func TestResumeAfterTheContainerIsGone(t *testing.T) {
+	s, slug, name := committedBottle(t)
 	docker(t, "rm", "-f", name)
 
 	res := s.Bottle(nil, "resume", slug)
@@ -72,15 +78,7 @@ func TestResumeAfterTheContainerIsGone(t *testing.T) {
 }
 
 func TestResumeRefusesAnExistingBottleUnlessReplacing(t *testing.T) {
-	requireDocker(t)
-	s := e2e.NewSandbox(t, bins)
-	slug := e2e.RandomSlug("res")
-	name := "bot-bottle-" + slug
-	startConfiguredBottle(t, slug)
-	s.NewBottleState(slug, e2e.PythonMetadata(slug, "docker"))
-	if res := s.Bottle(nil, "commit", slug); res.Code != 0 {
-		t.Fatalf("commit: %s", res.Stderr)
-	}
+	s, slug, name := committedBottle(t)
 	before := docker(t, "inspect", "--format", "{{.Id}}", name)
 
 	refused := s.Bottle(nil, "resume", slug)
