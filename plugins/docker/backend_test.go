@@ -198,8 +198,10 @@ func TestEndpointFollowsTheCLI(t *testing.T) {
 		{"DOCKER_CONTEXT", map[string]string{"DOCKER_CONTEXT": "default"}, "default socket", nil},
 		{"unknown context", map[string]string{"DOCKER_CONTEXT": "gone"}, "",
 			shared.ErrInvalidArgument},
-		{"ssh context", map[string]string{"DOCKER_CONTEXT": "over-ssh"}, "",
-			shared.ErrUnsupported},
+		{"ssh context", map[string]string{"DOCKER_CONTEXT": "over-ssh"},
+			"docker context over-ssh", nil},
+		{"bad ssh host", map[string]string{"DOCKER_HOST": "ssh://"}, "",
+			shared.ErrInvalidArgument},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -29,7 +30,42 @@ const envRequireDocker = "BOTTLE_TEST_REQUIRE_DOCKER"
 var bins *e2e.Binaries
 
 func TestMain(m *testing.M) {
+	if filepath.Base(os.Args[0]) == "ssh" {
+		os.Exit(fakeSSH(os.Args[1:]))
+	}
 	os.Exit(e2e.Main(m, &bins))
+}
+
+// envFakeSSHLog names the file where the fake ssh records its command
+// lines.
+const envFakeSSHLog = "FAKE_SSH_LOG"
+
+// fakeSSH stands in for ssh to a remote Docker host: it records its
+// arguments and runs the remote command (docker system dial-stdio) on
+// this machine, where the test's engine is, as if logged in there.
+func fakeSSH(args []string) int {
+	if log := os.Getenv(envFakeSSHLog); log != "" {
+		f, _ := os.OpenFile(log, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		fmt.Fprintln(f, "ssh "+strings.Join(args, " "))
+		f.Close()
+	}
+	i := slices.Index(args, "--")
+	if i < 0 || len(args) < i+3 {
+		fmt.Fprintln(os.Stderr, "usage: ssh [options] -- host command...")
+		return 255
+	}
+	remote := args[i+2:] // after "--" and the host
+	cmd := exec.Command(remote[0], remote[1:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	for _, kv := range os.Environ() { // the remote shell has its own Docker set-up
+		if !strings.HasPrefix(kv, "DOCKER_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	if err := cmd.Run(); err != nil {
+		return 255
+	}
+	return 0
 }
 
 func TestCommitEndToEnd(t *testing.T) {
@@ -145,6 +181,27 @@ func TestCommitFollowsTheCurrentContext(t *testing.T) {
 		t.Fatalf("exit code %d:\n%s", res.Code, res.Stderr)
 	}
 	e2e.AssertContains(t, "debug log", res.Stderr, `endpoint="docker context e2e"`)
+}
+
+func TestCommitOverSSH(t *testing.T) {
+	requireDocker(t)
+	s := e2e.NewSandbox(t, bins)
+	s.InstallFake("ssh")
+	slug := e2e.RandomSlug("ssh")
+	startBottle(t, slug)
+	s.NewBottleState(slug, e2e.PythonMetadata(slug, "docker"))
+	log := filepath.Join(t.TempDir(), "ssh.log")
+
+	res := s.Bottle([]string{"DOCKER_HOST=ssh://agent@buildhost:2222",
+		envFakeSSHLog + "=" + log}, "commit", slug)
+
+	if res.Code != 0 {
+		t.Fatalf("commit over ssh: exit %d\n%s", res.Code, res.Stderr)
+	}
+	calls, _ := os.ReadFile(log)
+	e2e.AssertContains(t, "ssh command lines", string(calls),
+		"ssh -T -o BatchMode=yes -o ConnectTimeout=30 -l agent -p 2222 -- buildhost docker system dial-stdio")
+	assertLabels(t, shared.CommittedImageTag(slug), slug)
 }
 
 func TestCommitWarnsAboutMounts(t *testing.T) {

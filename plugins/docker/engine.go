@@ -23,7 +23,8 @@ func envLookup(key string) string { return os.Getenv(key) }
 
 // connectEngine opens a client to the engine the docker CLI would use:
 // DOCKER_HOST (with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH) when set,
-// else the current docker context, else the default socket. The client
+// else the current docker context, else the default socket; ssh://
+// endpoints go through ssh, as for the CLI. The client
 // negotiates the API version, so engines from 20.10 (API 1.41) on work.
 func connectEngine(log hclog.Logger, env func(string) string) (engine, error) {
 	opts, where, err := endpointOptions(env)
@@ -44,6 +45,10 @@ func connectEngine(log hclog.Logger, env func(string) string) (engine, error) {
 // options and a description of where the endpoint came from.
 func endpointOptions(env func(string) string) ([]client.Opt, string, error) {
 	if host := env("DOCKER_HOST"); host != "" {
+		if strings.HasPrefix(host, "ssh://") {
+			opts, err := sshOptions(host)
+			return opts, "DOCKER_HOST=" + host, err
+		}
 		return []client.Opt{client.FromEnv}, "DOCKER_HOST=" + host, nil
 	}
 	configDir := dockerConfigDir(env)
@@ -111,9 +116,7 @@ func contextOptions(configDir, name string) ([]client.Opt, error) {
 	}
 	host := meta.Endpoints.Docker.Host
 	if strings.HasPrefix(host, "ssh://") {
-		return nil, shared.WithAdvice(shared.Errorf(shared.ErrUnsupported,
-			"docker context %q uses %s: ssh endpoints are not supported yet", name, host),
-			"forward the remote socket (ssh -L) and set DOCKER_HOST to it")
+		return sshOptions(host)
 	}
 	opts := []client.Opt{client.WithHost(host)}
 	tlsDir := filepath.Join(configDir, "contexts", "tls", id, "docker")
