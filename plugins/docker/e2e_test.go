@@ -200,7 +200,8 @@ func TestCommitOverSSH(t *testing.T) {
 	}
 	calls, _ := os.ReadFile(log)
 	e2e.AssertContains(t, "ssh command lines", string(calls),
-		"ssh -T -o BatchMode=yes -o ConnectTimeout=30 -l agent -p 2222 -- buildhost docker system dial-stdio")
+		"ssh -T -o BatchMode=yes -o ConnectTimeout=30 -l agent -p 2222 "+
+			"-- buildhost docker system dial-stdio")
 	assertLabels(t, shared.CommittedImageTag(slug), slug)
 }
 
