@@ -40,3 +40,10 @@ func MountWarning(destinations []string) string {
 	return "mounts are not part of the artifact, so their data is not in it: " +
 		strings.Join(destinations, ", ")
 }
+
+// AlreadyExists is Resume's refusal of a bottle that still exists when
+// the request does not say Replace; its advice names the host's flag.
+func AlreadyExists(kind, name, state string) error {
+	return WithAdvice(Errorf(ErrFailedPrecondition, "%s %s already exists (%s)", kind, name, state),
+		"pass --replace to remove it and resume in its place")
+}

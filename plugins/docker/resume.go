@@ -116,9 +116,7 @@ func (b *backend) makeRoom(ctx context.Context, eng engine, name string, replace
 		return classify(err, "look for container "+name)
 	}
 	if !replace {
-		return shared.WithAdvice(shared.Errorf(shared.ErrFailedPrecondition,
-			"container %s already exists (%s)", name, containerState(existing.Container)),
-			"pass --replace to remove it and resume in its place")
+		return shared.AlreadyExists("container", name, containerState(existing.Container))
 	}
 	removal := client.ContainerRemoveOptions{Force: true}
 	if _, err := eng.ContainerRemove(ctx, name, removal); err != nil {

@@ -104,9 +104,7 @@ func (b *backend) makeRoom(ctx context.Context, name string, replace bool) error
 		return err
 	}
 	if !replace {
-		return shared.WithAdvice(shared.Errorf(shared.ErrFailedPrecondition,
-			"container %s already exists (%s)", name, c.State),
-			"pass --replace to remove it and resume in its place")
+		return shared.AlreadyExists("container", name, c.State)
 	}
 	for _, step := range [][]string{{"stop", name}, {"delete", name}} {
 		if _, err := b.run.Output(ctx, "container", step...); err != nil {

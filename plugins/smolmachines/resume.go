@@ -52,9 +52,7 @@ func (b *backend) makeRoom(ctx context.Context, name string, replace bool) error
 		return err
 	}
 	if !replace {
-		return shared.WithAdvice(shared.Errorf(shared.ErrFailedPrecondition,
-			"VM %s already exists (%s)", name, vm.State),
-			"pass --replace to remove it and resume in its place")
+		return shared.AlreadyExists("VM", name, vm.State)
 	}
 	if vm.State == stateRunning || vm.State == stateUnreachable {
 		if err := b.stopVM(ctx, name); err != nil {
